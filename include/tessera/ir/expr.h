@@ -58,7 +58,9 @@ class Expr {
   Expr(int64_t v);  // NOLINT
   Expr(double v);   // NOLINT
 
-  bool defined() const { return node_ != nullptr; }
+  // Not `node_ != nullptr`: that instantiates shared_ptr's `!node_`, which is ambiguous
+  // with tessera::ir::operator!(const Expr&) found by argument-dependent lookup.
+  bool defined() const { return static_cast<bool>(node_); }
   const ExprNode* get() const { return node_.get(); }
   const ExprNode* operator->() const { return node_.get(); }
   DataType type() const { return node_->type; }
@@ -174,8 +176,9 @@ enum class Intrinsic : uint8_t {
   // integer power with wrapping (exponent >= 0; negative exponent gives 0 except base +-1)
   IPow,
   // Kernel-argument access, produced by the kernel-API pass and consumed by codegen:
-  // ArgHandle(i) -> handle, ArgInt(i) -> int64, ArgFloat(i) -> float64, ArgTypeCode(i) -> int32
-  ArgHandle, ArgInt, ArgFloat, ArgTypeCode,
+  // ArgHandle(i) -> handle, ArgInt(i) -> int64, ArgFloat(i) -> float64, ArgTypeCode(i) -> int32,
+  // ArgCount() -> int32 (the call's num_args; no operands)
+  ArgHandle, ArgInt, ArgFloat, ArgTypeCode, ArgCount,
   // DLTensor field access on a handle: TensorData(h) -> handle, TensorNDim(h) -> int32,
   // TensorShape(h, i) -> int64, TensorStride(h, i) -> int64 (0 when strides is NULL),
   // TensorHasStrides(h) -> bool, TensorDTypeCode/Bits/Lanes(h) -> int32,

@@ -1,0 +1,103 @@
+#include "lower/infer_bounds.h"
+
+#include <algorithm>
+
+#include "tessera/ir/bounds.h"
+#include "tessera/ir/op.h"
+#include "tessera/ir/simplify.h"
+#include "tessera/ir/utils.h"
+
+namespace tessera::lower {
+namespace {
+
+using schedule::ScheduleError;
+using schedule::StageNode;
+using schedule::StagePtr;
+
+bool is_output_buffer(const StageNode& s, const ir::BufferNode* b) {
+  return std::any_of(s.op->outputs.begin(), s.op->outputs.end(),
+                     [&](const ir::Buffer& o) { return o.get() == b; });
+}
+
+// Every index tuple with which `exprs` read the outputs of `producer`.
+std::vector<std::vector<ir::Expr>> reads_of(const StageNode& producer, const std::vector<ir::Expr>& exprs) {
+  std::vector<std::vector<ir::Expr>> reads;
+  for (const ir::Expr& e : exprs)
+    ir::post_order_visit(e, [&](const ir::Expr& x) {
+      if (const auto* load = x.as<ir::LoadNode>(); load && is_output_buffer(producer, load->buffer.get()))
+        reads.push_back(load->indices);
+    });
+  return reads;
+}
+
+ir::Interval loop_interval(const ir::Range& r) {
+  return {r.min, ir::simplify(r.min + r.extent - 1)};
+}
+
+void check_single_consumer(const StageGraph& g, const StageNode& s, const StageNode& parent) {
+  for (const StagePtr& other : g.stages) {
+    if (other.get() == &parent || other.get() == &s) continue;
+    if (other->attach == schedule::AttachKind::Inline) continue;
+    if (!reads_of(s, g.body.at(other.get())).empty())
+      throw ScheduleError("stage " + s.name() + ": computed at " + parent.name() +
+                          " but also read by " + other->name() + "; compute it at root instead");
+  }
+}
+
+void infer_attached(StageGraph* g, const StageNode& s) {
+  StagePtr parent = s.attach_stage.lock();
+  check_single_consumer(*g, s, *parent);
+  schedule::LeafMapping m = schedule::map_to_leaves(*parent, g->ranges);
+  ir::VarMap to_leaves;
+  for (const ir::IterVar& root : parent->root_iter_vars) to_leaves[root->var.get()] = m.value.at(root.get());
+
+  // Loops inside the attach point vary within one iteration; everything outside is fixed.
+  ir::BoundsScope inner, all;
+  bool inside = false;
+  for (const ir::IterVar& leaf : parent->leaf_iter_vars) {
+    ir::Interval iv = loop_interval(g->ranges.at(leaf.get()));
+    if (inside) inner[leaf->var.get()] = iv;
+    all[leaf->var.get()] = iv;
+    if (leaf == s.attach_ivar) inside = true;
+  }
+  auto reads = reads_of(s, g->body.at(parent.get()));
+  Realize realize;
+  for (size_t d = 0; d < s.op->axis.size(); ++d) {
+    ir::Expr lo, hi;
+    for (const auto& idx : reads) {
+      ir::Interval b = ir::bounds_of(ir::substitute(idx[d], to_leaves), inner);
+      if (!b.is_bounded())
+        throw ScheduleError("stage " + s.name() + ": cannot bound the region of dimension " +
+                            std::to_string(d) + " read by " + parent->name());
+      lo = lo.defined() ? ir::min(lo, b.min) : b.min;
+      hi = hi.defined() ? ir::max(hi, b.max) : b.max;
+    }
+    const ir::Range& dom = s.op->axis[d]->dom;
+    ir::Expr clipped_lo = ir::simplify(ir::max(lo, dom.min));
+    ir::Expr clipped_hi = ir::simplify(ir::min(hi, dom.min + dom.extent - 1));
+    g->ranges[s.op->axis[d].get()] = ir::Range(clipped_lo, ir::simplify(clipped_hi - clipped_lo + 1));
+    ir::Interval size = ir::bounds_of(ir::simplify(hi - lo + 1), all);
+    ir::Expr alloc = size.max.defined() ? ir::simplify(ir::min(size.max, dom.extent)) : dom.extent;
+    realize.min.push_back(clipped_lo);
+    realize.alloc_extent.push_back(alloc);
+  }
+  for (const ir::IterVar& r : s.op->reduce_axis) g->ranges[r.get()] = r->dom;
+  g->realize[&s] = std::move(realize);
+}
+
+}  // namespace
+
+void infer_bounds(StageGraph* g) {
+  for (auto it = g->stages.rbegin(); it != g->stages.rend(); ++it) {  // consumers first
+    const StageNode& s = **it;
+    if (s.op->kind != te::OpKind::Compute || s.attach == schedule::AttachKind::Inline) continue;
+    if (s.attach == schedule::AttachKind::At) {
+      infer_attached(g, s);
+    } else {
+      for (const ir::IterVar& iv : s.root_iter_vars) g->ranges[iv.get()] = iv->dom;
+    }
+    schedule::derive_ranges(s, &g->ranges);
+  }
+}
+
+}  // namespace tessera::lower

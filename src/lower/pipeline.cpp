@@ -1,0 +1,96 @@
+// The lowering pipeline, in order. Each pass lives in its own file.
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "lower/build_loop_nests.h"
+#include "lower/infer_bounds.h"
+#include "lower/inline_stages.h"
+#include "lower/loop_partition.h"
+#include "lower/make_kernel_api.h"
+#include "lower/plan_storage.h"
+#include "lower/storage_flatten.h"
+#include "lower/unroll_loops.h"
+#include "lower/vectorize_loops.h"
+#include "tessera/ir/printer.h"
+#include "tessera/ir/simplify.h"
+#include "tessera/lower/lower.h"
+
+namespace tessera::lower {
+namespace {
+
+int debug_level() {
+  const char* v = std::getenv("TESSERA_DEBUG");
+  return v ? std::atoi(v) : 0;
+}
+
+// Runs statement passes, printing the IR after each one when TESSERA_DEBUG >= 2.
+class PassRunner {
+ public:
+  explicit PassRunner(std::string kernel) : kernel_(std::move(kernel)), level_(debug_level()) {}
+
+  template <class F>
+  ir::Stmt run(const char* pass, const ir::Stmt& in, F&& f) {
+    auto t0 = std::chrono::steady_clock::now();
+    ir::Stmt out = f(in);
+    if (level_ >= 2) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::cerr << "=== " << kernel_ << ": after " << pass << " (" << ms << " ms)\n";
+      if (in.same_as(out)) std::cerr << "(unchanged)\n";
+      else std::cerr << out << "\n";
+    }
+    return out;
+  }
+
+  int level() const { return level_; }
+
+ private:
+  std::string kernel_;
+  int level_;
+};
+
+ir::Stmt simplify_pass(const ir::Stmt& s) { return ir::simplify(s); }
+
+struct Loops {
+  ir::Stmt body;
+  StoragePlan plan;
+};
+
+Loops schedule_to_loops(PassRunner& run, const schedule::Schedule& sched, const std::vector<Arg>& args,
+                        const LowerOptions& options) {
+  StageGraph graph(*sched.node());
+  inline_stages(&graph);
+  infer_bounds(&graph);
+  StoragePlan plan = plan_storage(graph, args, options);
+  ir::Stmt s = run.run("build_loop_nests", ir::Stmt(), [&](const ir::Stmt&) { return build_loop_nests(graph); });
+  s = run.run("storage_flatten", s, [&](const ir::Stmt& x) { return storage_flatten(x, plan.storage); });
+  s = run.run("simplify", s, simplify_pass);
+  return {s, std::move(plan)};
+}
+
+}  // namespace
+
+ir::Stmt lower_to_loops(const schedule::Schedule& sched, const std::vector<Arg>& args,
+                        const LowerOptions& options) {
+  PassRunner run("lower_to_loops");
+  return schedule_to_loops(run, sched, args, options).body;
+}
+
+ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& args,
+                      const std::string& name, const LowerOptions& options) {
+  PassRunner run(name);
+  Loops loops = schedule_to_loops(run, sched, args, options);
+  ir::Stmt s = loops.body;
+  s = run.run("partition_loops", s, partition_loops);
+  s = run.run("simplify", s, simplify_pass);
+  s = run.run("vectorize_loops", s, vectorize_loops);
+  s = run.run("unroll_loops", s, unroll_loops);
+  s = run.run("simplify", s, simplify_pass);
+
+  ir::LoweredFunc func{name, loops.plan.params, s, false, options.target};
+  func = make_kernel_api(func, options.device_type);
+  if (run.level() >= 1) std::cerr << "=== " << name << ": lowered\n" << func.body << "\n";
+  return func;
+}
+
+}  // namespace tessera::lower

@@ -1,0 +1,137 @@
+// Schedule primitives that restructure stages: compute_inline, compute_at, cache_read,
+// cache_write, rfactor, and the loop primitives' effect on results.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tessera/schedule/schedule.h"
+#include "test_util.h"
+
+namespace tessera {
+namespace {
+
+using ir::DataType;
+using schedule::create_schedule;
+using te::Tensor;
+using testing::HostArray;
+
+struct Blur {
+  ir::Var n = te::size_var("n");
+  Tensor A = te::placeholder({n}, DataType::Float(32), "A");
+  // Producer over n + 2 points, consumer averages three neighbours.
+  Tensor P = te::compute({n + 2}, [&](ir::Var i) { return A(ir::min(i, n - 1)) * 2.0f; }, "P");
+  Tensor C = te::compute({n}, [&](ir::Var i) { return (P(i) + P(i + 1) + P(i + 2)) / 3.0f; }, "C");
+
+  void check(Kernel& k) {
+    for (int64_t len : {1, 5, 16, 1001}) {
+      HostArray<float> a({len}), c({len});
+      testing::fill_random(a, len);
+      k({a.get(), c.get()});
+      auto p = [&](int64_t i) { return a.storage[std::min(i, len - 1)] * 2.0f; };
+      for (int64_t i = 0; i < len; ++i)
+        ASSERT_FLOAT_EQ(c.storage[i], (p(i) + p(i + 1) + p(i + 2)) / 3.0f) << "n=" << len << " i=" << i;
+    }
+  }
+};
+
+TEST(Schedule, ComputeRootIntermediate) {
+  Blur b;
+  auto s = create_schedule({b.C});
+  Kernel k = build(s, {b.A, b.C}, "blur_root");
+  b.check(k);
+}
+
+TEST(Schedule, ComputeInline) {
+  Blur b;
+  auto s = create_schedule({b.C});
+  s[b.P].compute_inline();
+  Kernel k = build(s, {b.A, b.C}, "blur_inline");
+  b.check(k);
+}
+
+TEST(Schedule, ComputeAtTileWithNonDividingSplit) {
+  Blur b;
+  auto s = create_schedule({b.C});
+  auto [xo, xi] = s[b.C].split(s[b.C].axis()[0], 16);
+  s[b.C].parallel(xo);
+  s[b.P].compute_at(s[b.C], xo).set_scope("local");
+  Kernel k = build(s, {b.A, b.C}, "blur_at");
+  b.check(k);
+}
+
+TEST(Schedule, CacheReadAndCacheWrite) {
+  ir::Var n = te::size_var("n");
+  Tensor A = te::placeholder({n}, DataType::Float(64), "A");
+  ir::IterVar k = te::reduce_axis(0, 4, "k");
+  Tensor C = te::compute({n}, [&](ir::Var i) { return te::sum(A(i) * ir::cast(DataType::Float(64), k->var), {k}); }, "C");
+  auto s = create_schedule({C});
+  Tensor AL = s.cache_read(A, "local", {C});
+  Tensor CL = s.cache_write(C, "local");
+  auto [xo, xi] = s[C].split(s[C].axis()[0], 8);
+  s[CL].compute_at(s[C], xo);
+  s[AL].compute_at(s[CL], s[CL].axis()[0]);
+  Kernel kern = build(s, {A, C}, "cached");
+  for (int64_t len : {1, 8, 21}) {
+    HostArray<double> a({len}), c({len});
+    testing::fill_random(a, len);
+    kern({a.get(), c.get()});
+    for (int64_t i = 0; i < len; ++i) ASSERT_DOUBLE_EQ(c.storage[i], a.storage[i] * 6.0);
+  }
+}
+
+TEST(Schedule, FuseSplitNpartsReorderUnroll) {
+  ir::Var n = te::size_var("n"), m = te::size_var("m");
+  Tensor A = te::placeholder({n, m}, DataType::Int(16), "A");
+  Tensor B = te::compute({m, n}, [&](ir::Var j, ir::Var i) { return A(i, j) * int64_t{3} - i; }, "B");
+  auto s = create_schedule({B});
+  ir::IterVar f = s[B].fuse(s[B].axis()[0], s[B].axis()[1]);
+  auto [fo, fi] = s[B].split_nparts(f, 3);
+  auto [fio, fii] = s[B].split(fi, 4);
+  s[B].reorder({fo, fio, fii}).unroll(fii).parallel(fo);
+  Kernel k = build(s, {A, B}, "transpose_affine");
+  for (auto [nn, mm] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {5, 7}, {16, 3}}) {
+    HostArray<int16_t> a({nn, mm}), b({mm, nn});
+    testing::fill_random(a, nn + mm);
+    k({a.get(), b.get()});
+    for (int64_t j = 0; j < mm; ++j)
+      for (int64_t i = 0; i < nn; ++i)
+        ASSERT_EQ(b.at({j, i}), static_cast<int16_t>(a.at({i, j}) * 3 - i));
+  }
+}
+
+TEST(Schedule, RfactorArgminMatchesScalarLoop) {
+  te::Reducer argmin = te::comm_reducer(
+      [](const std::vector<ir::Expr>& a, const std::vector<ir::Expr>& b) {
+        ir::Expr take_b = (b[0] < a[0]) || (b[0] == a[0] && b[1] < a[1]);
+        return std::vector<ir::Expr>{ir::select(take_b, b[0], a[0]), ir::select(take_b, b[1], a[1])};
+      },
+      [](const std::vector<DataType>& t) {
+        return std::vector<ir::Expr>{ir::max_value(t[0]), ir::make_const(t[1], int64_t{-1})};
+      },
+      "argmin");
+  ir::Var n = te::size_var("n");
+  Tensor A = te::placeholder({n}, DataType::Int(32), "A");
+  ir::IterVar k = te::reduce_axis(0, n, "k");
+  auto outs = te::compute_multi({1}, [&](const std::vector<ir::Var>&) { return argmin({A(k->var), k->var}, {k}); }, "amin");
+  auto s = create_schedule({outs[0], outs[1]});
+  auto [ko, ki] = s[outs[0]].split(k, 8);
+  Tensor rf = s.rfactor(outs[0], ki);
+  s[rf].parallel(s[rf].axis()[0]);
+  Kernel kern = build(s, {A, outs[0], outs[1]}, "argmin_rf");
+  for (int64_t len : {1, 9, 1000}) {
+    HostArray<int32_t> a({len});
+    HostArray<int32_t> v({1});
+    HostArray<int64_t> i({1});
+    testing::fill_random(a, len);
+    for (auto& x : a.storage) x %= 50;  // force ties
+    kern({a.get(), v.get(), i.get()});
+    int64_t best = 0;
+    for (int64_t j = 1; j < len; ++j)
+      if (a.storage[j] < a.storage[best]) best = j;
+    ASSERT_EQ(i.storage[0], best);
+    ASSERT_EQ(v.storage[0], a.storage[best]);
+  }
+}
+
+}  // namespace
+}  // namespace tessera
