@@ -77,7 +77,10 @@ void infer_attached(StageGraph* g, const StageNode& s) {
     ir::Expr clipped_hi = ir::simplify(ir::min(hi, dom.min + dom.extent - 1));
     g->ranges[s.op->axis[d].get()] = ir::Range(clipped_lo, ir::simplify(clipped_hi - clipped_lo + 1));
     ir::Interval size = ir::bounds_of(ir::simplify(hi - lo + 1), all);
-    ir::Expr alloc = size.max.defined() ? ir::simplify(ir::min(size.max, dom.extent)) : dom.extent;
+    // A constant bound lets the buffer live on the stack; otherwise never exceed the domain.
+    ir::Expr alloc = !size.max.defined()           ? dom.extent
+                     : ir::as_const_int(size.max) ? size.max
+                                                  : ir::simplify(ir::min(size.max, dom.extent));
     realize.min.push_back(clipped_lo);
     realize.alloc_extent.push_back(alloc);
   }

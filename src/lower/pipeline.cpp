@@ -49,7 +49,16 @@ class PassRunner {
   int level_;
 };
 
-ir::Stmt simplify_pass(const ir::Stmt& s) { return ir::simplify(s); }
+// Tensor extents are never negative: the kernel binds them from DLTensor shapes.
+ir::BoundsScope extent_facts(const std::vector<ir::KernelParam>& params) {
+  ir::BoundsScope scope;
+  for (const ir::KernelParam& p : params) {
+    if (p.kind != ir::KernelParam::Kind::Tensor) continue;
+    for (const ir::Expr& e : p.buffer->shape)
+      if (const auto* v = e.as<ir::VarNode>()) scope[v] = ir::Interval(ir::Expr(int64_t{0}), ir::Expr());
+  }
+  return scope;
+}
 
 struct Loops {
   ir::Stmt body;
@@ -64,7 +73,8 @@ Loops schedule_to_loops(PassRunner& run, const schedule::Schedule& sched, const 
   StoragePlan plan = plan_storage(graph, args, options);
   ir::Stmt s = run.run("build_loop_nests", ir::Stmt(), [&](const ir::Stmt&) { return build_loop_nests(graph); });
   s = run.run("storage_flatten", s, [&](const ir::Stmt& x) { return storage_flatten(x, plan.storage); });
-  s = run.run("simplify", s, simplify_pass);
+  ir::BoundsScope facts = extent_facts(plan.params);
+  s = run.run("simplify", s, [&](const ir::Stmt& x) { return ir::simplify(x, facts); });
   return {s, std::move(plan)};
 }
 
@@ -81,6 +91,8 @@ ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& a
   PassRunner run(name);
   Loops loops = schedule_to_loops(run, sched, args, options);
   ir::Stmt s = loops.body;
+  ir::BoundsScope facts = extent_facts(loops.plan.params);
+  auto simplify_pass = [&](const ir::Stmt& x) { return ir::simplify(x, facts); };
   s = run.run("partition_loops", s, partition_loops);
   s = run.run("simplify", s, simplify_pass);
   s = run.run("vectorize_loops", s, vectorize_loops);

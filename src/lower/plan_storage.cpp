@@ -50,6 +50,8 @@ StoragePlan plan_storage(const StageGraph& g, const std::vector<Arg>& args, cons
     plan.params.push_back(p);
   }
   for (const schedule::StagePtr& s : g.stages) {
+    if (s->op->kind == te::OpKind::Placeholder && !plan.storage.count(s->op->outputs[0].get()))
+      throw std::invalid_argument("lower: tensor " + s->op->name + " is read but not passed as an argument");
     if (s->op->kind != te::OpKind::Compute || s->attach == schedule::AttachKind::Inline) continue;
     for (const ir::Buffer& b : s->op->outputs) {
       if (s->is_output) {

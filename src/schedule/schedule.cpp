@@ -116,7 +116,8 @@ IterVar Stage::fuse(const IterVar& outer, const IterVar& inner) {
   return fused;
 }
 
-IterVar Stage::fuse(const std::vector<IterVar>& axes) {
+IterVar Stage::fuse(const std::vector<IterVar>& axes_in) {
+  const std::vector<IterVar> axes = axes_in;  // may alias leaf_iter_vars, which fusing changes
   if (axes.empty()) fail(*node_, "fuse: no axes given");
   IterVar acc = axes[0];
   check_leaf(acc, "fuse");

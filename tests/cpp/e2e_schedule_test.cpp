@@ -82,7 +82,7 @@ TEST(Schedule, CacheReadAndCacheWrite) {
 TEST(Schedule, FuseSplitNpartsReorderUnroll) {
   ir::Var n = te::size_var("n"), m = te::size_var("m");
   Tensor A = te::placeholder({n, m}, DataType::Int(16), "A");
-  Tensor B = te::compute({m, n}, [&](ir::Var j, ir::Var i) { return A(i, j) * int64_t{3} - i; }, "B");
+  Tensor B = te::compute({m, n}, [&](ir::Var j, ir::Var i) { return A(i, j) * int64_t{3} - ir::cast(DataType::Int(16), i); }, "B");
   auto s = create_schedule({B});
   ir::IterVar f = s[B].fuse(s[B].axis()[0], s[B].axis()[1]);
   auto [fo, fi] = s[B].split_nparts(f, 3);

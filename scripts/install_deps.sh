@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what tessera needs on Debian 12 (run as root or with sudo available):
+# LLVM 19, CMake, Ninja, GoogleTest, and a Python venv in .venv for the Python tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in llvm-19-dev cmake ninja-build g++ libgtest-dev python3-venv zlib1g-dev libzstd-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
