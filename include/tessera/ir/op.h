@@ -60,6 +60,34 @@ Expr max(const Expr& a, const Expr& b);
 Expr select(const Expr& cond, const Expr& t, const Expr& f);  // values promoted
 inline Expr if_then_else(const Expr& c, const Expr& t, const Expr& f) { return select(c, t, f); }
 
+// Literal forms of the two-operand functions (declared for those below too): the literal
+// is weak, as with the operators, so max(x, 0.0) and pow(x, 2) keep a float32 x float32.
+#define TESSERA_DECLARE_WEAK_LITERAL_FORMS(NAME) \
+  Expr NAME(const Expr& a, int64_t b);           \
+  Expr NAME(int64_t a, const Expr& b);           \
+  Expr NAME(const Expr& a, int b);               \
+  Expr NAME(int a, const Expr& b);               \
+  Expr NAME(const Expr& a, double b);            \
+  Expr NAME(double a, const Expr& b);
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(floordiv)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(floormod)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(truediv)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(min)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(max)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(atan2)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(pow)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(hypot)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(copysign)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(nextafter)
+TESSERA_DECLARE_WEAK_LITERAL_FORMS(fmod)
+#undef TESSERA_DECLARE_WEAK_LITERAL_FORMS
+Expr select(const Expr& cond, const Expr& t, int64_t f);
+Expr select(const Expr& cond, int64_t t, const Expr& f);
+Expr select(const Expr& cond, const Expr& t, int f);
+Expr select(const Expr& cond, int t, const Expr& f);
+Expr select(const Expr& cond, const Expr& t, double f);
+Expr select(const Expr& cond, double t, const Expr& f);
+
 // Math. Integer and Bool arguments are converted to the default float (float64, or float32
 // for int8/int16/uint8/uint16/bool as NumPy does); float16/bfloat16 compute in float32 and
 // the result keeps the 16-bit type.
