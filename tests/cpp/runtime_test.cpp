@@ -1,0 +1,284 @@
+// The runtime services generated kernels call: parallel_for, the error channel, workspace.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tessera/runtime/kernel_abi.h"
+#include "tessera/runtime/threads.h"
+
+namespace {
+
+// Restores the pool size after a test changes it.
+struct PoolSize {
+  int saved = tessera::runtime::num_threads();
+  explicit PoolSize(int n) { tessera::runtime::set_num_threads(n); }
+  ~PoolSize() { tessera::runtime::set_num_threads(saved); }
+};
+
+struct Coverage {
+  std::vector<std::atomic<int>> hits;
+  explicit Coverage(int64_t n) : hits(n) {}
+  static int32_t body(int64_t begin, int64_t end, void* closure) {
+    auto* self = static_cast<Coverage*>(closure);
+    for (int64_t i = begin; i < end; ++i) self->hits[i].fetch_add(1);
+    return 0;
+  }
+  bool each_once() const {
+    for (const auto& h : hits)
+      if (h.load() != 1) return false;
+    return true;
+  }
+};
+
+// Records each chunk with the thread that ran it.
+struct ChunkLog {
+  std::mutex mutex;
+  std::map<std::pair<int64_t, int64_t>, std::thread::id> chunks;
+  static int32_t body(int64_t begin, int64_t end, void* closure) {
+    auto* self = static_cast<ChunkLog*>(closure);
+    std::lock_guard<std::mutex> lock(self->mutex);
+    self->chunks[{begin, end}] = std::this_thread::get_id();
+    return 0;
+  }
+};
+
+TEST(ParallelFor, CoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    PoolSize size(threads);
+    for (int64_t extent : {0, 1, 2, 3, 7, 8, 9, 64, 1000, 1000003}) {
+      Coverage c(extent);
+      ASSERT_EQ(tessera_parallel_for(Coverage::body, &c, extent), 0);
+      EXPECT_TRUE(c.each_once()) << "threads " << threads << " extent " << extent;
+    }
+  }
+}
+
+TEST(ParallelFor, NonPositiveExtentRunsNothing) {
+  auto never = [](int64_t, int64_t, void*) -> int32_t { return 99; };
+  EXPECT_EQ(tessera_parallel_for(never, nullptr, 0), 0);
+  EXPECT_EQ(tessera_parallel_for(never, nullptr, -5), 0);
+}
+
+TEST(ParallelFor, StaticContiguousChunks) {
+  PoolSize size(4);
+  for (int64_t extent : {2, 4, 10, 1001}) {
+    ChunkLog first, second;
+    ASSERT_EQ(tessera_parallel_for(ChunkLog::body, &first, extent), 0);
+    ASSERT_EQ(tessera_parallel_for(ChunkLog::body, &second, extent), 0);
+    // min(threads, extent) chunks that tile [0, extent) in order, sizes within one.
+    ASSERT_EQ(first.chunks.size(), static_cast<size_t>(std::min<int64_t>(4, extent)));
+    int64_t next = 0, smallest = extent, largest = 0;
+    std::set<std::thread::id> threads;
+    for (const auto& [range, id] : first.chunks) {
+      EXPECT_EQ(range.first, next);
+      next = range.second;
+      smallest = std::min(smallest, range.second - range.first);
+      largest = std::max(largest, range.second - range.first);
+      threads.insert(id);
+    }
+    EXPECT_EQ(next, extent);
+    EXPECT_LE(largest - smallest, 1);
+    EXPECT_EQ(threads.size(), first.chunks.size()) << "one chunk per thread";
+    // The caller runs the first chunk, and each thread gets the same chunk every time.
+    EXPECT_EQ(first.chunks.begin()->second, std::this_thread::get_id());
+    EXPECT_EQ(first.chunks, second.chunks);
+  }
+}
+
+TEST(ParallelFor, HugeExtentDoesNotOverflow) {
+  PoolSize size(3);
+  ChunkLog log;
+  ASSERT_EQ(tessera_parallel_for(ChunkLog::body, &log, INT64_MAX), 0);
+  int64_t next = 0;
+  for (const auto& [range, id] : log.chunks) {
+    EXPECT_EQ(range.first, next);
+    next = range.second;
+  }
+  EXPECT_EQ(next, INT64_MAX);
+}
+
+struct Nested {
+  int64_t inner_extent;
+  std::vector<std::atomic<int>> hits;
+  std::atomic<int> inner_on_other_thread{0};
+  std::atomic<int> inner_failures{0};
+  Nested(int64_t outer, int64_t inner) : inner_extent(inner), hits(outer * inner) {}
+
+  struct Inner {
+    Nested* self;
+    int64_t row;
+    std::thread::id owner;
+  };
+  static int32_t inner_body(int64_t begin, int64_t end, void* closure) {
+    auto* in = static_cast<Inner*>(closure);
+    if (std::this_thread::get_id() != in->owner) in->self->inner_on_other_thread++;
+    for (int64_t j = begin; j < end; ++j) in->self->hits[in->row * in->self->inner_extent + j]++;
+    return 0;
+  }
+  static int32_t outer_body(int64_t begin, int64_t end, void* closure) {
+    auto* self = static_cast<Nested*>(closure);
+    for (int64_t i = begin; i < end; ++i) {
+      Inner in{self, i, std::this_thread::get_id()};
+      if (tessera_parallel_for(inner_body, &in, self->inner_extent) != 0) self->inner_failures++;
+    }
+    return 0;
+  }
+};
+
+TEST(ParallelFor, NestedCallsRunSeriallyInTheCaller) {
+  for (int threads : {2, 4}) {
+    PoolSize size(threads);
+    Nested n(13, 37);
+    ASSERT_EQ(tessera_parallel_for(Nested::outer_body, &n, 13), 0);
+    for (const auto& h : n.hits) ASSERT_EQ(h.load(), 1);
+    EXPECT_EQ(n.inner_on_other_thread.load(), 0);
+    EXPECT_EQ(n.inner_failures.load(), 0);
+  }
+}
+
+TEST(ParallelFor, ConcurrentCallersFromEightThreads) {
+  PoolSize size(3);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([t, &failures] {
+      for (int rep = 0; rep < 200; ++rep) {
+        int64_t extent = 1 + (t * 7919 + rep * 104729) % 5000;
+        Coverage c(extent);
+        if (tessera_parallel_for(Coverage::body, &c, extent) != 0 || !c.each_once()) failures++;
+      }
+    });
+  }
+  for (auto& th : callers) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// Fails in every chunk that contains one of `bad`, with code 10 + index.
+struct Failing {
+  std::vector<int64_t> bad;
+  static int32_t body(int64_t begin, int64_t end, void* closure) {
+    auto* self = static_cast<Failing*>(closure);
+    for (int64_t b : self->bad) {
+      if (b >= begin && b < end) {
+        tessera_error_begin();
+        tessera_error_str("bad index ");
+        tessera_error_int(b);
+        return static_cast<int32_t>(10 + b);
+      }
+    }
+    return 0;
+  }
+};
+
+TEST(ParallelFor, ErrorFromAWorkerReachesTheCaller) {
+  PoolSize size(4);
+  tessera_error_begin();
+  Failing last{{99}};  // the last chunk runs on a worker thread
+  EXPECT_EQ(tessera_parallel_for(Failing::body, &last, 100), 109);
+  EXPECT_STREQ(tessera_last_error(), "bad index 99");
+
+  Failing two{{80, 30}};  // the first failing chunk wins
+  EXPECT_EQ(tessera_parallel_for(Failing::body, &two, 100), 40);
+  EXPECT_STREQ(tessera_last_error(), "bad index 30");
+
+  Failing caller{{0, 60}};
+  EXPECT_EQ(tessera_parallel_for(Failing::body, &caller, 100), 10);
+  EXPECT_STREQ(tessera_last_error(), "bad index 0");
+
+  Failing none{{}};
+  EXPECT_EQ(tessera_parallel_for(Failing::body, &none, 100), 0);
+}
+
+TEST(ParallelFor, ExceptionInBodyBecomesAnError) {
+  PoolSize size(2);
+  auto throwing = [](int64_t begin, int64_t, void*) -> int32_t {
+    if (begin > 0) throw std::runtime_error("boom");
+    return 0;
+  };
+  EXPECT_NE(tessera_parallel_for(throwing, nullptr, 10), 0);
+  EXPECT_NE(std::string(tessera_last_error()).find("boom"), std::string::npos);
+}
+
+TEST(Threads, SetNumThreadsAndEnvironment) {
+  int saved = tessera::runtime::num_threads();
+  tessera::runtime::set_num_threads(5);
+  EXPECT_EQ(tessera::runtime::num_threads(), 5);
+  ChunkLog log;
+  ASSERT_EQ(tessera_parallel_for(ChunkLog::body, &log, 1000), 0);
+  EXPECT_EQ(log.chunks.size(), 5u);
+
+  const char* old_env = std::getenv("TESSERA_NUM_THREADS");
+  std::string old_value = old_env ? old_env : "";
+  setenv("TESSERA_NUM_THREADS", "3", 1);
+  tessera::runtime::set_num_threads(0);  // back to the default, which reads the variable
+  EXPECT_EQ(tessera::runtime::num_threads(), 3);
+  setenv("TESSERA_NUM_THREADS", "zero", 1);
+  tessera::runtime::set_num_threads(-1);
+  unsigned hw = std::thread::hardware_concurrency();
+  EXPECT_EQ(tessera::runtime::num_threads(), hw == 0 ? 1 : static_cast<int>(hw));
+  if (old_env) setenv("TESSERA_NUM_THREADS", old_value.c_str(), 1);
+  else unsetenv("TESSERA_NUM_THREADS");
+
+  tessera::runtime::set_num_threads(1);
+  ChunkLog serial;
+  ASSERT_EQ(tessera_parallel_for(ChunkLog::body, &serial, 1000), 0);
+  ASSERT_EQ(serial.chunks.size(), 1u);
+  EXPECT_EQ(serial.chunks.begin()->second, std::this_thread::get_id());
+  tessera::runtime::set_num_threads(saved);
+}
+
+TEST(Threads, SetNumThreadsInsideALoopThrows) {
+  PoolSize size(2);
+  std::atomic<int> threw{0};
+  auto body = [](int64_t, int64_t, void* closure) -> int32_t {
+    try {
+      tessera::runtime::set_num_threads(3);
+    } catch (const std::logic_error&) {
+      ++*static_cast<std::atomic<int>*>(closure);
+    }
+    return 0;
+  };
+  ASSERT_EQ(tessera_parallel_for(body, &threw, 2), 0);
+  EXPECT_EQ(threw.load(), 2);
+  EXPECT_EQ(tessera::runtime::num_threads(), 2);
+}
+
+TEST(Error, MessageIsBuiltPerThread) {
+  tessera_error_begin();
+  EXPECT_STREQ(tessera_last_error(), "");
+  tessera_error_str("argument ");
+  tessera_error_int(-3);
+  tessera_error_str(" has ndim ");
+  tessera_error_int(INT64_MIN);
+  tessera_error_str(nullptr);
+  EXPECT_STREQ(tessera_last_error(), "argument -3 has ndim -9223372036854775808");
+  std::string other = "unset";
+  std::thread([&] { other = tessera_last_error(); }).join();
+  EXPECT_EQ(other, "");
+  tessera_error_begin();
+  EXPECT_STREQ(tessera_last_error(), "");
+}
+
+TEST(Workspace, AlignedAndFreeable) {
+  for (int64_t bytes : {0, 1, 63, 64, 65, 1000, 1 << 20}) {
+    auto* p = static_cast<unsigned char*>(tessera_workspace_alloc(bytes));
+    ASSERT_NE(p, nullptr) << bytes;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    for (int64_t i = 0; i < bytes; ++i) p[i] = static_cast<unsigned char>(i);
+    tessera_workspace_free(p);
+  }
+  EXPECT_EQ(tessera_workspace_alloc(-1), nullptr);
+  EXPECT_EQ(tessera_workspace_alloc(INT64_MAX), nullptr);
+  tessera_workspace_free(nullptr);
+}
+
+}  // namespace
