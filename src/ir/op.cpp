@@ -231,9 +231,12 @@ Expr cast(DataType t, const Expr& e) {
     if (const auto* i = e.as<IntImmNode>()) {
       if (t.is_integer() || t.is_bool()) return IntImmNode::make(t, i->value);
       if (t.is_float()) {
-        double v = e.type().is_uint() ? static_cast<double>(static_cast<uint64_t>(i->value))
-                                      : static_cast<double>(i->value);
-        return FloatImmNode::make(t, v);
+        // Round once, straight to the target width (going through double would round twice).
+        bool u = e.type().is_uint();
+        auto v = static_cast<uint64_t>(i->value);
+        double d = t.bits <= 32 ? static_cast<double>(u ? static_cast<float>(v) : static_cast<float>(i->value))
+                                : (u ? static_cast<double>(v) : static_cast<double>(i->value));
+        return FloatImmNode::make(t, d);
       }
     }
     if (const auto* f = e.as<FloatImmNode>()) {
