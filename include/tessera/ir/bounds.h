@@ -24,7 +24,8 @@ using BoundsScope = std::unordered_map<const VarNode*, Interval>;
 // Conservative bounds of an integer (or Bool) expression; the result is simplified.
 // Handles +, -, * (by constants and by symbols of known sign), floor div/mod by constants
 // and by positive symbols, min, max, select, casts between integer types, Let, and
-// comparisons (giving [0, 1] or a constant).
+// comparisons (giving [0, 1] or a constant). int64 arithmetic is assumed not to overflow
+// (as in simplify.h); narrower types get constant bounds, or their type's range.
 Interval bounds_of(const Expr& e, const BoundsScope& scope);
 
 // The union over a variable's range of e's bounds: a convenience for "relax v over [lo, hi]".

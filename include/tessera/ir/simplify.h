@@ -6,7 +6,10 @@
 // (x * 16 + y) / 16 -> x + y / 16 and (x * 16 + y) % 16 -> y % 16 when y's bounds allow,
 // x / 1 -> x, and (a + b) - b -> a. Comparisons whose outcome follows from the bounds of
 // the scope's variables fold to true/false. Every rewrite preserves the value of the
-// expression for every assignment of its variables (the simplifier fuzzer checks this).
+// expression for every assignment of its variables (the simplifier fuzzer checks this),
+// with one assumption, as in Halide and TVM: int64 (index) +, -, *, negation and division
+// in the input and in the scope's bounds do not overflow. Narrower and unsigned integer
+// types are exact, wrap-around included.
 #pragma once
 #include "tessera/ir/bounds.h"
 #include "tessera/ir/expr.h"
