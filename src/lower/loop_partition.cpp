@@ -367,9 +367,12 @@ class LoopPartitioner : public IRMutator {
     if (provably_empty(main_extent)) return Stmt();
 
     std::vector<Stmt> parts;
-    auto add_part = [&](const Expr& from, const Expr& extent, const Stmt& body) {
+    // Head and tail hold the few iterations a guard cuts off; running them in parallel
+    // would cost a thread-pool dispatch for almost no work, so they run serially.
+    auto add_part = [&](const Expr& from, const Expr& extent, const Stmt& body, bool main) {
       if (provably_empty(extent) || !has_effects(body)) return;
-      parts.push_back(ForNode::make(op->var, from, extent, op->for_kind,
+      ForKind kind = !main && op->for_kind == ForKind::Parallel ? ForKind::Serial : op->for_kind;
+      parts.push_back(ForNode::make(op->var, from, extent, kind,
                                     mutate_in_range(body, op, from, extent), op->thread_tag));
     };
     // Outside the main range the guards stay, unless a single exact bound makes them false.
@@ -378,10 +381,10 @@ class LoopPartitioner : public IRMutator {
       return GuardRemover(loop, upper ? Mode::FalseAbove : Mode::FalseBelow).mutate(op->body);
     };
     if (lo.defined())
-      add_part(begin, simplify(sub_terms(main_begin, begin), scope_), outer_body(false));
-    add_part(main_begin, main_extent, GuardRemover(loop, Mode::DropTrue).mutate(op->body));
+      add_part(begin, simplify(sub_terms(main_begin, begin), scope_), outer_body(false), false);
+    add_part(main_begin, main_extent, GuardRemover(loop, Mode::DropTrue).mutate(op->body), true);
     if (hi.defined())
-      add_part(main_end, simplify(sub_terms(end, main_end), scope_), outer_body(true));
+      add_part(main_end, simplify(sub_terms(end, main_end), scope_), outer_body(true), false);
     return SeqNode::make(std::move(parts));
   }
 

@@ -180,6 +180,10 @@ class KernelApiBuilder {
         want = "a float";
         break;
     }
+    // Only the kinds that fail the check get a named message.
+    std::erase_if(kinds, [&](const auto& k) {
+      return k.second == want || (func_.params[i].kind == Kind::Float && k.second == "an int");
+    });
     check(assert_naming(ok, prefix_ + arg_name(i) + " must be " + want + ", got ", kinds,
                         {text("type code "), code}));
   }
