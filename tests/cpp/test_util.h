@@ -24,7 +24,9 @@ DLDataType dl_dtype() {
 // Owns storage; the DLTensor views it with the given shape/strides/offset (in elements).
 template <class T>
 struct HostArray {
-  std::vector<T> storage;
+  // bool elements are stored as bytes (std::vector<bool> has no data()).
+  using Elem = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+  std::vector<Elem> storage;
   std::vector<int64_t> shape, strides;
   int64_t offset = 0;
   DLTensor dl{};
@@ -33,7 +35,7 @@ struct HostArray {
   explicit HostArray(std::vector<int64_t> shp) : shape(std::move(shp)) {
     strides.assign(shape.size(), 1);
     for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
-    storage.assign(std::max<int64_t>(1, numel()), T{});
+    storage.assign(std::max<int64_t>(1, numel()), Elem{});
     refresh();
   }
   int64_t numel() const {
@@ -53,7 +55,7 @@ struct HostArray {
     dl.byte_offset = offset * sizeof(T);
   }
   // Element at a multi-index.
-  T& at(const std::vector<int64_t>& idx) {
+  Elem& at(const std::vector<int64_t>& idx) {
     int64_t e = offset;
     for (size_t d = 0; d < idx.size(); ++d) e += idx[d] * strides[d];
     return storage[e];
@@ -63,10 +65,10 @@ struct HostArray {
 template <class T>
 void fill_random(HostArray<T>& a, uint64_t seed, double lo = -10, double hi = 10) {
   std::mt19937_64 rng(seed);
-  for (T& v : a.storage) {
+  for (auto& v : a.storage) {
     if constexpr (std::is_same_v<T, bool>) v = rng() & 1;
     else if constexpr (std::is_floating_point_v<T>) v = static_cast<T>(std::uniform_real_distribution<double>(lo, hi)(rng));
-    else v = static_cast<T>(rng());
+    else v = static_cast<typename HostArray<T>::Elem>(rng());
   }
 }
 
