@@ -1,5 +1,6 @@
 // Statement constructors: each make() checks the invariants stated in stmt.h.
 #include "tessera/ir/stmt.h"
+#include "tessera/ir/utils.h"
 
 namespace tessera::ir {
 
@@ -55,6 +56,8 @@ Stmt ForNode::make(Var var, Expr min, Expr extent, ForKind kind, Stmt body, std:
   if (min.type() != t || extent.type() != t)
     fail(node, "min (" + min.type().str() + ") and extent (" + extent.type().str() +
                    ") must have the loop variable's type " + t.str());
+  if (uses_var(min, var.get()) || uses_var(extent, var.get()))
+    fail(node, "the loop's range must not depend on its own variable");
   if (kind == ForKind::ThreadBinding && thread_tag.empty())
     fail(node, "a thread-bound loop needs a thread tag");
   if (kind != ForKind::ThreadBinding && !thread_tag.empty())
