@@ -314,6 +314,9 @@ Value call_pure(Intrinsic op, DataType result, const std::vector<Value>& args) {
       }
       return out;
     }
+    case Intrinsic::FormatDType: case Intrinsic::FormatDevice:  // plain values outside messages
+      need(1);
+      return args[0];
     case Intrinsic::ArgHandle: case Intrinsic::ArgInt: case Intrinsic::ArgFloat:
     case Intrinsic::ArgTypeCode: case Intrinsic::ArgCount:
     case Intrinsic::TensorData: case Intrinsic::TensorNDim: case Intrinsic::TensorShape:

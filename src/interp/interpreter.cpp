@@ -288,8 +288,20 @@ class Interpreter {
     if (condition(op->condition, "assert condition", /*allow_vector=*/true)) return 0;
     std::string text;
     for (const Expr& part : op->message) {
-      if (const auto* s = part.as<StringImmNode>()) text += s->value;
-      else text += format_value(eval(part));
+      const auto* call = part.as<CallNode>();
+      if (const auto* s = part.as<StringImmNode>()) {
+        text += s->value;
+      } else if (call && (call->op == Intrinsic::FormatDType || call->op == Intrinsic::FormatDevice)) {
+        int64_t v = std::stoll(format_value(eval(call->args[0])));
+        const char* name = call->op == Intrinsic::FormatDType ? tessera_dtype_name(v) : tessera_device_name(v);
+        if (name) text += name;
+        else if (call->op == Intrinsic::FormatDType)  // as the runtime prints it
+          text += "(code " + std::to_string(v & 0xff) + ", bits " + std::to_string((v >> 8) & 0xff) +
+                  ", lanes " + std::to_string((v >> 16) & 0xffff) + ")";
+        else text += "device type " + std::to_string(v);
+      } else {
+        text += format_value(eval(part));
+      }
     }
     message_ = std::move(text);
     return -1;

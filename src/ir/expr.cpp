@@ -239,6 +239,8 @@ const char* to_string(Intrinsic op) {
     case Intrinsic::TensorDeviceType: return "tensor_device_type";
     case Intrinsic::TensorByteOffset: return "tensor_byte_offset";
     case Intrinsic::Reinterpret: return "reinterpret";
+    case Intrinsic::FormatDType: return "dtype_name";
+    case Intrinsic::FormatDevice: return "device_name";
   }
   return "?";
 }
@@ -293,6 +295,7 @@ CallRule rule_of(Intrinsic op) {
       return {CallShape::TensorField, 1, DataType::Int(32)};
     case I::TensorByteOffset: return {CallShape::TensorField, 1, DataType::Int(64)};
     case I::Reinterpret: return {CallShape::Reinterpret, 1, {}};
+    case I::FormatDType: case I::FormatDevice: return {CallShape::ArgAccess, 1, DataType::Int(64)};
     default: return {CallShape::SameFloat, 1, {}};  // the unary float math functions
   }
 }

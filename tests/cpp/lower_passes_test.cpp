@@ -942,7 +942,7 @@ TEST(KernelApi, ArgumentErrors) {
     EXPECT_EQ(t.call(), "kernel vadd: argument 1 (B) expects dtype float32, got int64");
     t.b = make_tensor({7}, {}, {kDLFloat, 32, 4});
     EXPECT_EQ(t.call(),
-              "kernel vadd: argument 1 (B) expects dtype float32, got code 2 bits 32 lanes 4");
+              "kernel vadd: argument 1 (B) expects dtype float32, got (code 2, bits 32, lanes 4)");
   }
   {
     ApiCase t;

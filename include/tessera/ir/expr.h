@@ -185,7 +185,9 @@ enum class Intrinsic : uint8_t {
   // TensorDeviceType(h) -> int32, TensorByteOffset(h) -> int64
   TensorData, TensorNDim, TensorShape, TensorStride, TensorHasStrides,
   TensorDTypeCode, TensorDTypeBits, TensorDTypeLanes, TensorDeviceType, TensorByteOffset,
-  // Pointer into a buffer: BufferAddress(load) gives the address of the loaded element.
+  // Assert message parts that print names: FormatDType(code | bits << 8 | lanes << 16) prints
+  // "float32", FormatDevice(device_type) prints "cuda"; both are int64 values elsewhere.
+  FormatDType, FormatDevice,
   Reinterpret,  // bit cast between types of equal total width
 };
 const char* to_string(Intrinsic op);

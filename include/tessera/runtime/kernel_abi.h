@@ -40,6 +40,12 @@ int32_t tessera_parallel_for(TesseraParallelBody body, void* closure, int64_t ex
 void tessera_error_begin(void);
 void tessera_error_str(const char* text);
 void tessera_error_int(int64_t value);
+/* Appends a dtype name from code | bits << 8 | lanes << 16, or a device name. */
+void tessera_error_dtype(int64_t packed);
+void tessera_error_device(int64_t device_type);
+/* Names used by those ("float32", "cuda"); NULL for values without a name. */
+const char* tessera_dtype_name(int64_t packed);
+const char* tessera_device_name(int64_t device_type);
 /* Message of the last failed kernel on this thread ("" if none). */
 const char* tessera_last_error(void);
 /* Scratch memory for stages that do not fit on the stack; 64-byte aligned. */

@@ -130,6 +130,8 @@ llvm::Value* Emitter::emit_call(const ir::CallNode* op) {
     case Intrinsic::ArgInt:
     case Intrinsic::ArgFloat:
     case Intrinsic::ArgTypeCode: return emit_arg_access(op);
+    case Intrinsic::FormatDType:
+    case Intrinsic::FormatDevice: return arg(0);  // plain values outside Assert messages
     case Intrinsic::ArgCount:
       if (!fs_.num_args) throw ir::IRError("tessera codegen: ArgCount outside a packed kernel");
       return b_.CreateIntCast(fs_.num_args, reg_type(t), true);

@@ -280,7 +280,7 @@ llvm::FunctionCallee Emitter::runtime_function(const std::string& name) {
   } else if (name == "tessera_error_str") {
     type = llvm::FunctionType::get(void_ty, {ptr}, false);
     cold = true;
-  } else if (name == "tessera_error_int") {
+  } else if (name == "tessera_error_int" || name == "tessera_error_dtype" || name == "tessera_error_device") {
     type = llvm::FunctionType::get(void_ty, {i64}, false);
     cold = true;
   } else {

@@ -92,9 +92,11 @@ class Emitter {
     std::vector<llvm::PHINode*> report_values;
   };
   // One piece of an error message: text, or an integer computed at the failure site.
+  enum class PartFormat : int64_t { Int = 0, DType = 1, Device = 2 };
   struct MessagePart {
     std::string text;
     llvm::Value* value = nullptr;  // i64
+    PartFormat format = PartFormat::Int;
   };
   // Values an outlined function needs, stored in a struct in the caller's frame: the
   // caller's `extra` values, then the packed arguments if the body reads them, then the

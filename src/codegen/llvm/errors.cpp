@@ -7,7 +7,8 @@
 // only computes its integer values and branches to one report block per function, passing
 // a pointer to a constant table that describes the message:
 //
-//   { kind, text }...  kind -1: text; kind k >= 0: the k-th integer value; kind -2: end
+//   { kind, text }...  kind -1: text; kind -2: end; kind >= 0: value k = kind & 0xffffffff,
+//                      printed as an integer, a dtype or a device name by kind >> 32
 //
 // The report block walks the table with tessera_error_begin/str/int and returns -1. A site
 // with live workspaces frees them first, so it records its message inline instead.
@@ -20,6 +21,15 @@ namespace tessera::codegen::detail {
 namespace {
 constexpr int64_t kTextPart = -1;
 constexpr int64_t kEndOfMessage = -2;
+
+// The runtime function that prints a value in the given PartFormat.
+const char* formatter(int64_t format) {
+  switch (format) {
+    case 1: return "tessera_error_dtype";
+    case 2: return "tessera_error_device";
+    default: return "tessera_error_int";
+  }
+}
 }  // namespace
 
 void Emitter::emit_assert(const ir::AssertNode* op) {
@@ -32,8 +42,12 @@ void Emitter::emit_assert(const ir::AssertNode* op) {
   b_.SetInsertPoint(fail);
   std::vector<MessagePart> parts;  // integer parts are evaluated only on failure
   for (const ir::Expr& part : op->message) {
+    const auto* call = part.as<ir::CallNode>();
     if (const auto* s = part.as<ir::StringImmNode>()) {
       parts.push_back({s->value});
+    } else if (call && (call->op == ir::Intrinsic::FormatDType || call->op == ir::Intrinsic::FormatDevice)) {
+      parts.push_back({"", b_.CreateIntCast(emit(call->args[0]), b_.getInt64Ty(), true),
+                       call->op == ir::Intrinsic::FormatDType ? PartFormat::DType : PartFormat::Device});
     } else if ((part.type().is_integer() || part.type().is_bool()) && part.type().lanes == 1) {
       parts.push_back({"", b_.CreateIntCast(emit(part), b_.getInt64Ty(), part.type().is_int())});
     } else {
@@ -58,7 +72,7 @@ void Emitter::emit_failure(const std::vector<MessagePart>& message) {
   if (!fs_.workspaces.empty()) {
     b_.CreateCall(runtime_function("tessera_error_begin"), {});
     for (const MessagePart& part : message) {
-      if (part.value) b_.CreateCall(runtime_function("tessera_error_int"), {part.value});
+      if (part.value) b_.CreateCall(runtime_function(formatter(static_cast<int64_t>(part.format))), {part.value});
       else b_.CreateCall(runtime_function("tessera_error_str"), {b_.CreateGlobalString(part.text)});
     }
     emit_error_return(b_.getInt32(-1));
@@ -72,7 +86,8 @@ void Emitter::emit_failure(const std::vector<MessagePart>& message) {
   std::vector<llvm::Value*> values;
   for (const MessagePart& part : message) {
     if (part.value) {
-      entries.push_back(llvm::ConstantStruct::get(entry_type, {b_.getInt64(values.size()), no_text}));
+      int64_t kind = static_cast<int64_t>(values.size()) | (static_cast<int64_t>(part.format) << 32);
+      entries.push_back(llvm::ConstantStruct::get(entry_type, {b_.getInt64(kind), no_text}));
       values.push_back(part.value);
     } else if (!part.text.empty()) {
       entries.push_back(llvm::ConstantStruct::get(entry_type, {b_.getInt64(kTextPart), b_.CreateGlobalString(part.text)}));
@@ -142,8 +157,24 @@ void Emitter::finish_function() {
   b_.CreateBr(next_bb);
   b_.SetInsertPoint(int_bb);
   if (values) {
-    llvm::Value* v = b_.CreateLoad(i64, b_.CreateInBoundsGEP(i64, values, kind));
+    llvm::Value* index = b_.CreateAnd(kind, b_.getInt64(0xffffffff));
+    llvm::Value* format = b_.CreateLShr(kind, b_.getInt64(32));
+    llvm::Value* v = b_.CreateLoad(i64, b_.CreateInBoundsGEP(i64, values, index));
+    llvm::BasicBlock* plain_bb = llvm::BasicBlock::Create(ctx_, "error.plain", fs_.fn);
+    llvm::BasicBlock* named_bb = llvm::BasicBlock::Create(ctx_, "error.named", fs_.fn);
+    llvm::BasicBlock* dtype_bb = llvm::BasicBlock::Create(ctx_, "error.dtype", fs_.fn);
+    llvm::BasicBlock* device_bb = llvm::BasicBlock::Create(ctx_, "error.device", fs_.fn);
+    b_.CreateCondBr(b_.CreateICmpEQ(format, b_.getInt64(0)), plain_bb, named_bb);
+    b_.SetInsertPoint(plain_bb);
     b_.CreateCall(runtime_function("tessera_error_int"), {v});
+    b_.CreateBr(next_bb);
+    b_.SetInsertPoint(named_bb);
+    b_.CreateCondBr(b_.CreateICmpEQ(format, b_.getInt64(1)), dtype_bb, device_bb);
+    b_.SetInsertPoint(dtype_bb);
+    b_.CreateCall(runtime_function("tessera_error_dtype"), {v});
+    b_.CreateBr(next_bb);
+    b_.SetInsertPoint(device_bb);
+    b_.CreateCall(runtime_function("tessera_error_device"), {v});
   }
   b_.CreateBr(next_bb);
   b_.SetInsertPoint(next_bb);
