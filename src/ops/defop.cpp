@@ -133,9 +133,9 @@ DataType default_float_for(DataType t) {
 TypeRule float_rule() {
   return [](const std::vector<DataType>& in) -> std::optional<Signature> {
     if (in.empty()) return std::nullopt;
-    DataType t = in[0];
-    for (size_t i = 1; i < in.size(); ++i) t = ir::promote_types(t, in[i]);
-    t = default_float_for(t);
+    // Each input's own float first, then promotion: atan2(int8, uint8) is float16 in NumPy.
+    DataType t = default_float_for(in[0]);
+    for (size_t i = 1; i < in.size(); ++i) t = ir::promote_types(t, default_float_for(in[i]));
     return Signature{in, std::vector<DataType>(in.size(), t), {t}};
   };
 }

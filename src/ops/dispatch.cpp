@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/kernel_cache.h"
+#include "tessera/ops/library.h"
 #include "tessera/runtime/kernel_abi.h"
 
 namespace tessera::ops {
@@ -209,6 +210,7 @@ void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std
 }
 
 void call(const std::string& name, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
+  ensure_registered();
   const OpDef* op = find_op(name);
   if (!op) throw OpError(OpError::Kind::Value, "no operator named '" + name + "'");
   call(*op, inputs, outputs);

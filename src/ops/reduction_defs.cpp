@@ -1,0 +1,371 @@
+// The reduction operators: their dtype rules, their tensor expressions, and their defop
+// registration. Schedules live in reduction_schedule.cpp, dispatch in reduction_dispatch.cpp.
+//
+// A kernel reduces an input viewed as [kept..., reduced...] (dispatch permutes and
+// collapses the caller's axes into that form) into an output of the kept shape, or of
+// shape {1} when nothing is kept. Every kernel has one or two reduction stages that
+// accumulate (in the accumulator dtype, kept in registers or local memory by the schedule)
+// and an elementwise stage that turns the accumulator into the result: a cast for sum,
+// the division for mean, the index for argmax, and so on.
+#include <cmath>
+#include <mutex>
+
+#include "ops/reduction_internal.h"
+#include "tessera/ir/op.h"
+
+namespace tessera::ops::detail {
+
+namespace {
+
+using ir::Var;
+using te::Tensor;
+
+const DataType kF64 = DataType::Float(64);
+const DataType kI64 = DataType::Int(64);
+
+// NumPy's add/multiply reductions of bool and narrow integers use the platform integer.
+DataType sum_default(DataType in) {
+  if (in.is_bool() || (in.is_int() && in.bits < 64)) return kI64;
+  if (in.is_uint() && in.bits < 64) return DataType::UInt(64);
+  return in;
+}
+
+DataType mean_default(DataType in) { return in.is_float() ? in : kF64; }
+
+// Floats accumulate sums in float64; integers wrap in their own width; bool is logical.
+DataType sum_accumulator(DataType t) { return t.is_float() ? kF64 : t; }
+
+struct Stages {
+  std::vector<Tensor> reductions;  // accumulator stages, in order
+  Tensor out;
+  std::vector<lower::Arg> scalars;
+};
+
+te::Reducer logical_reducer(bool is_and) {
+  return te::comm_reducer(
+      [is_and](const std::vector<Expr>& a, const std::vector<Expr>& b) {
+        return std::vector<Expr>{is_and ? (a[0] && b[0]) : (a[0] || b[0])};
+      },
+      [is_and](const std::vector<DataType>&) { return std::vector<Expr>{ir::make_bool(is_and)}; },
+      is_and ? "all" : "any");
+}
+
+// (value, index) reducer: the better value wins, NaN beats everything, ties keep the
+// smaller index. The identity's index is the largest int64, so any element replaces it.
+te::Reducer arg_reducer(bool is_max, bool is_float) {
+  return te::comm_reducer(
+      [=](const std::vector<Expr>& a, const std::vector<Expr>& b) {
+        Expr better = is_max ? b[0] > a[0] : b[0] < a[0];
+        Expr same = b[0] == a[0];
+        if (is_float) {
+          better = better || (ir::isnan(b[0]) && !ir::isnan(a[0]));
+          same = same || (ir::isnan(a[0]) && ir::isnan(b[0]));
+        }
+        Expr take_b = better || (same && b[1] < a[1]);
+        return std::vector<Expr>{ir::select(take_b, b[0], a[0]), ir::select(take_b, b[1], a[1])};
+      },
+      [=](const std::vector<DataType>& t) {
+        Expr worst = t[0].is_float() ? ir::make_const(t[0], is_max ? -HUGE_VAL : HUGE_VAL)
+                                     : (is_max ? ir::min_value(t[0]) : ir::max_value(t[0]));
+        return std::vector<Expr>{worst, ir::max_value(t[1])};
+      },
+      is_max ? "argmax" : "argmin");
+}
+
+// The tensor expressions of one reduction variant.
+class ReductionBuilder {
+ public:
+  ReductionBuilder(const ReduceOpInfo& op, const Variant& v) : op_(op), v_(v) {
+    kept_rank_ = static_cast<int>(v.attrs[0]);
+    reduced_rank_ = static_cast<int>(v.attrs[1]);
+    std::vector<Expr> shape;
+    for (int d = 0; d < kept_rank_; ++d) kept_.push_back(te::size_var("n" + std::to_string(d)));
+    for (int d = 0; d < reduced_rank_; ++d) reduced_.push_back(te::size_var("m" + std::to_string(d)));
+    shape.insert(shape.end(), kept_.begin(), kept_.end());
+    shape.insert(shape.end(), reduced_.begin(), reduced_.end());
+    x_ = te::placeholder(shape, v.sig.inputs[0], "x");
+    out_shape_ = kept_rank_ ? kept_ : std::vector<Expr>{Expr(int64_t{1})};
+  }
+
+  Stages build() {
+    const DataType elem = v_.sig.compute[0], acc = v_.sig.compute[1], out = v_.sig.outputs[0];
+    auto element = [&](const Index& at) { return ir::cast(elem, read(at)); };
+    Stages st;
+    switch (op_.kind) {
+      case ReduceKind::Sum:
+      case ReduceKind::Prod: {
+        bool is_sum = op_.kind == ReduceKind::Sum;
+        Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          Expr src = ir::cast(acc, element(at));
+          if (acc.is_bool()) return logical_reducer(!is_sum)(src, rs);
+          return is_sum ? te::sum(src, rs) : te::prod(src, rs);
+        });
+        st.reductions = {a};
+        st.out = finish([&](const std::vector<Expr>& k) { return ir::cast(out, a(k)); });
+        break;
+      }
+      case ReduceKind::Min:
+      case ReduceKind::Max: {
+        bool is_max = op_.kind == ReduceKind::Max;
+        Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          Expr src = ir::cast(acc, element(at));
+          return is_max ? te::max(src, rs) : te::min(src, rs);
+        });
+        st.reductions = {a};
+        st.out = finish([&](const std::vector<Expr>& k) { return ir::cast(out, a(k)); });
+        break;
+      }
+      case ReduceKind::Mean: {
+        Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          Expr src = ir::cast(acc, element(at));
+          return acc.is_bool() ? logical_reducer(false)(src, rs) : te::sum(src, rs);
+        });
+        st.reductions = {a};
+        st.out = finish([&](const std::vector<Expr>& k) { return ir::cast(out, ir::cast(kF64, a(k)) / count()); });
+        break;
+      }
+      case ReduceKind::Var:
+      case ReduceKind::Std: {
+        // Two passes, as NumPy: the mean, then the sum of squared deviations from it.
+        Tensor total = reduction("sum", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          return te::sum(ir::cast(kF64, element(at)), rs);
+        });
+        Tensor sq = reduction("sqdev", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          Expr d = ir::cast(kF64, element(at)) - total(at.kept) / count();
+          return te::sum(d * d, rs);
+        });
+        Var correction("correction", kF64);
+        bool is_std = op_.kind == ReduceKind::Std;
+        st.reductions = {total, sq};
+        st.out = finish([&](const std::vector<Expr>& k) {
+          Expr var = sq(k) / ir::max(count() - correction, 0.0);
+          return ir::cast(out, is_std ? ir::sqrt(var) : var);
+        });
+        st.scalars.emplace_back(correction);
+        break;
+      }
+      case ReduceKind::Argmin:
+      case ReduceKind::Argmax: {
+        te::Reducer r = arg_reducer(op_.kind == ReduceKind::Argmax, acc.is_float());
+        std::vector<Tensor> a = te::compute_multi(
+            out_shape_,
+            [&](const std::vector<Var>& k) {
+              std::vector<ir::IterVar> rs = reduce_axes();
+              Index at = index(k, rs);
+              return r({ir::cast(acc, element(at)), flat_reduced_index(rs)}, rs);
+            },
+            "acc");
+        st.reductions = {a[0]};
+        st.out = finish([&](const std::vector<Expr>& k) { return a[1](k); });
+        break;
+      }
+      case ReduceKind::All:
+      case ReduceKind::Any: {
+        bool is_all = op_.kind == ReduceKind::All;
+        Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          return logical_reducer(is_all)(ir::cast(DataType::Bool(), read(at)), rs);
+        });
+        st.reductions = {a};
+        st.out = finish([&](const std::vector<Expr>& k) { return ir::cast(out, a(k)); });
+        break;
+      }
+      case ReduceKind::CountNonzero: {
+        Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
+          return te::sum(ir::cast(kI64, ir::cast(DataType::Bool(), read(at))), rs);
+        });
+        st.reductions = {a};
+        st.out = finish([&](const std::vector<Expr>& k) { return ir::cast(out, a(k)); });
+        break;
+      }
+    }
+    return st;
+  }
+
+  const Tensor& input() const { return x_; }
+
+ private:
+  // Where one element of a reduction is read: output (kept) index and reduction axes.
+  struct Index {
+    std::vector<Expr> kept;  // the output index (the dummy {0} when nothing is kept)
+    std::vector<Expr> x;     // the input index
+  };
+
+  std::vector<ir::IterVar> reduce_axes() const {
+    std::vector<ir::IterVar> rs;
+    for (int d = 0; d < reduced_rank_; ++d) rs.push_back(te::reduce_axis(0, reduced_[d], "r" + std::to_string(d)));
+    return rs;
+  }
+
+  Index index(const std::vector<Var>& k, const std::vector<ir::IterVar>& rs) const {
+    Index at;
+    at.kept.assign(k.begin(), k.end());
+    if (kept_rank_) at.x.assign(k.begin(), k.end());
+    for (const ir::IterVar& r : rs) at.x.push_back(r->var);
+    return at;
+  }
+
+  Expr read(const Index& at) const { return x_(at.x); }
+
+  // C-order position within the reduced axes (argmin/argmax report it).
+  Expr flat_reduced_index(const std::vector<ir::IterVar>& rs) const {
+    Expr flat = Expr(int64_t{0});
+    for (int d = 0; d < reduced_rank_; ++d) flat = flat * reduced_[d] + rs[d]->var;
+    return flat;
+  }
+
+  // Number of reduced elements, as float64.
+  Expr count() const {
+    Expr n = Expr(int64_t{1});
+    for (const Expr& m : reduced_) n = n * m;
+    return ir::cast(kF64, n);
+  }
+
+  template <class F>
+  Tensor reduction(const std::string& name, F body) {
+    return te::compute(out_shape_, [&](const std::vector<Var>& k) {
+      std::vector<ir::IterVar> rs = reduce_axes();
+      return body(index(k, rs), rs);
+    }, name);
+  }
+
+  template <class F>
+  Tensor finish(F body) {
+    return te::compute(out_shape_, [&](const std::vector<Var>& k) {
+      return body(std::vector<Expr>(k.begin(), k.end()));
+    }, "out");
+  }
+
+  const ReduceOpInfo& op_;
+  const Variant& v_;
+  int kept_rank_ = 0, reduced_rank_ = 0;
+  std::vector<Expr> kept_, reduced_, out_shape_;
+  Tensor x_;
+};
+
+Generated generate_reduction(const ReduceOpInfo& op, const Variant& v) {
+  if (v.attrs.size() != 3 || v.attrs[1] < 1 || v.attrs[0] < 0)
+    throw OpError(OpError::Kind::Value, std::string(op.name) + ": reductions run through ops::reduce, which sets the "
+                                                               "kept and reduced ranks of a variant");
+  ReductionBuilder b(op, v);
+  Stages st = b.build();
+  schedule::Schedule s = schedule::create_schedule({st.out});
+  schedule_reduction(s, st.reductions, st.out, static_cast<int>(v.attrs[0]), static_cast<int>(v.attrs[1]),
+                     static_cast<VecMode>(v.attrs[2]), reduce_lanes(v.sig));
+  std::vector<lower::Arg> args = {b.input(), st.out};
+  args.insert(args.end(), st.scalars.begin(), st.scalars.end());
+  return Generated{s, args};
+}
+
+}  // namespace
+
+const std::vector<ReduceOpInfo>& reduction_table() {
+  static const std::vector<ReduceOpInfo> table = {
+      {ReduceKind::Sum, "sum", true, false, false},
+      {ReduceKind::Prod, "prod", true, false, false},
+      {ReduceKind::Min, "min", false, false, false},
+      {ReduceKind::Max, "max", false, false, false},
+      {ReduceKind::Mean, "mean", true, false, false},
+      {ReduceKind::Var, "var", true, false, false},
+      {ReduceKind::Std, "std", true, false, false},
+      {ReduceKind::Argmin, "argmin", false, true, true},
+      {ReduceKind::Argmax, "argmax", false, true, true},
+      {ReduceKind::All, "all", false, false, false},
+      {ReduceKind::Any, "any", false, false, false},
+      {ReduceKind::CountNonzero, "count_nonzero", false, false, false},
+  };
+  return table;
+}
+
+const ReduceOpInfo* find_reduction(const std::string& name) {
+  for (const ReduceOpInfo& r : reduction_table())
+    if (name == r.name) return &r;
+  return nullptr;
+}
+
+Signature reduce_signature(const ReduceOpInfo& op, DataType in, std::optional<DataType> dtype) {
+  if (dtype && !op.takes_dtype)
+    fail(OpError::Kind::Type, op.name, "does not take a dtype argument");
+  if (dtype && (dtype->lanes != 1 || dtype->is_handle() || dtype->code == ir::TypeCode::Complex))
+    fail(OpError::Kind::Type, op.name, "unsupported dtype " + dtype->str());
+  DataType t = in, acc = in, out = in;
+  switch (op.kind) {
+    case ReduceKind::Sum:
+      t = out = dtype.value_or(sum_default(in));
+      acc = sum_accumulator(t);
+      break;
+    case ReduceKind::Prod:
+      t = out = acc = dtype.value_or(sum_default(in));
+      break;
+    case ReduceKind::Mean:
+      t = out = dtype.value_or(mean_default(in));
+      acc = sum_accumulator(t);
+      break;
+    case ReduceKind::Var:
+    case ReduceKind::Std:
+      t = out = dtype.value_or(mean_default(in));
+      if (!t.is_float()) fail(OpError::Kind::Type, op.name, "dtype must be a floating type, not " + t.str());
+      acc = kF64;
+      break;
+    case ReduceKind::Min:
+    case ReduceKind::Max:
+      acc = in.is_bool() ? DataType::UInt(8) : in;
+      break;
+    case ReduceKind::Argmin:
+    case ReduceKind::Argmax:
+      acc = in.is_bool() ? DataType::UInt(8) : in;
+      out = kI64;
+      break;
+    case ReduceKind::All:
+    case ReduceKind::Any:
+      acc = out = DataType::Bool();
+      break;
+    case ReduceKind::CountNonzero:
+      acc = out = kI64;
+      break;
+  }
+  return Signature{{in}, {t, acc}, {out}};
+}
+
+int reduce_lanes(const Signature& sig) {
+  int bytes = std::max(sig.compute[1].bytes(), sig.outputs[0].bytes());
+  return std::clamp(128 / bytes, 16, 64);
+}
+
+namespace {
+
+const std::vector<const OpDef*>& registered() {
+  static const std::vector<const OpDef*> defs = [] {
+    std::vector<const OpDef*> out;
+    for (const ReduceOpInfo& info : reduction_table()) {
+      OpDef def;
+      def.name = info.name;
+      def.num_inputs = 1;
+      def.auto_broadcast = false;
+      const ReduceOpInfo* p = &info;
+      def.type_rule = [p](const std::vector<DataType>& in) -> std::optional<Signature> {
+        if (in.size() != 1) return std::nullopt;
+        return reduce_signature(*p, in[0], std::nullopt);
+      };
+      def.generate = [p](const Variant& v) { return generate_reduction(*p, v); };
+      for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
+      // Variants carry the kept/reduced ranks in attrs, which OpDef::enumerate does not
+      // produce; the AOT space of reductions is enumerated elsewhere.
+      def.valid = [](const Variant& v) { return v.attrs.size() == 3; };
+      out.push_back(&defop(std::move(def)));
+    }
+    return out;
+  }();
+  return defs;
+}
+
+// Registers the reductions when the library loads, so list_ops shows them.
+[[maybe_unused]] const bool kRegisteredAtLoad = (registered(), true);
+
+}  // namespace
+
+const OpDef& reduction_opdef(const ReduceOpInfo& op) {
+  const auto& defs = registered();
+  return *defs.at(static_cast<size_t>(&op - reduction_table().data()));
+}
+
+}  // namespace tessera::ops::detail

@@ -1,0 +1,90 @@
+// Shared by the reduction, scan and linear-algebra files: tensor checks, strided views,
+// kernel calls, and the reduction operators' table and kernel generator.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/build.h"
+#include "tessera/dlpack.h"
+#include "tessera/ops/dispatch.h"
+
+namespace tessera::ops::detail {
+
+[[noreturn]] void fail(OpError::Kind kind, const std::string& op, const std::string& msg);
+
+// Checks a CPU tensor and returns its dtype (OpError naming `op` and `what` otherwise).
+DataType checked_dtype(const std::string& op, const DLTensor* t, const std::string& what);
+DLDataType to_dl(DataType t);
+std::vector<int64_t> shape_of(const DLTensor* t);
+std::vector<int64_t> strides_of(const DLTensor* t);  // in elements, compact when NULL
+int64_t numel(const std::vector<int64_t>& shape);
+std::string shape_str(const std::vector<int64_t>& shape);
+// NumPy's AxisError text: "<op>: axis 3 is out of bounds for array of dimension 2".
+int normalize_axis(const std::string& op, int axis, int ndim);
+// Requires `out` to have exactly this shape and dtype.
+void check_output(const std::string& op, const DLTensor* out, const std::vector<int64_t>& shape, DataType dtype);
+// True when the byte ranges the two tensors span intersect.
+bool may_overlap(const DLTensor* a, const DLTensor* b);
+
+// A strided view of a tensor's memory: what kernels receive.
+struct View {
+  void* data = nullptr;
+  uint64_t byte_offset = 0;
+  DLDataType dtype{};
+  std::vector<int64_t> shape, strides;
+  DLTensor dl{};
+  DLTensor* get();
+};
+View view_of(const DLTensor* t);
+
+// A compact temporary with the shape and dtype of a result.
+struct Scratch {
+  std::vector<uint64_t> storage;  // 8-byte aligned
+  std::vector<int64_t> shape, strides;
+  DLTensor dl{};
+  Scratch(const std::vector<int64_t>& shape, DataType dtype);
+};
+// Element copy between two tensors of one shape and dtype.
+void copy_elements(const DLTensor* src, DLTensor* dst);
+
+// Runs a kernel on tensors then float64 scalars; a kernel error becomes OpError(Value).
+void run_kernel(const Kernel& k, const std::vector<DLTensor*>& tensors, const std::vector<double>& scalars = {});
+
+// ---- reductions --------------------------------------------------------------------------
+
+enum class ReduceKind : uint8_t { Sum, Prod, Min, Max, Mean, Var, Std, Argmin, Argmax, All, Any, CountNonzero };
+
+struct ReduceOpInfo {
+  ReduceKind kind;
+  const char* name;
+  bool takes_dtype;    // sum, prod, mean, var, std
+  bool one_axis;       // argmin, argmax
+  bool order_matters;  // the result depends on element order (argmin, argmax)
+};
+// nullptr when `name` is not a reduction.
+const ReduceOpInfo* find_reduction(const std::string& name);
+const std::vector<ReduceOpInfo>& reduction_table();
+
+// Kernel signature: inputs {x}, compute {element dtype, accumulator dtype}, outputs {result}.
+// Throws OpError(Type) for dtypes the operator does not take.
+Signature reduce_signature(const ReduceOpInfo& op, DataType in, std::optional<DataType> dtype);
+
+// How a reduction kernel walks its input, chosen by dispatch and stored in Variant::attrs
+// as {kept rank, reduced rank, vector mode}. The kernel's input is [kept..., reduced...].
+enum class VecMode : int64_t {
+  None = 0,   // parallel over kept elements, scalar reduction loops
+  Inner = 1,  // vector partial accumulators along the last reduced axis (rfactor)
+  Outer = 2,  // reduction loops outside, vectors across the last kept axis
+};
+// Schedules reduction stages (each with the kept axes of `out`, or {1} when kept_rank is 0,
+// and `reduced_rank` reduction axes) and the elementwise stage `out` that reads them.
+void schedule_reduction(schedule::Schedule& s, const std::vector<te::Tensor>& reductions, const te::Tensor& out,
+                        int kept_rank, int reduced_rank, VecMode mode, int lanes);
+// Lanes of a vectorized reduction loop for this signature.
+int reduce_lanes(const Signature& sig);
+// Registers the reduction OpDefs (idempotent) and returns the one named by `op`.
+const OpDef& reduction_opdef(const ReduceOpInfo& op);
+
+}  // namespace tessera::ops::detail

@@ -1,0 +1,242 @@
+// cumulative_sum and cumulative_prod (Array API), with NumPy's accumulate semantics.
+//
+// NumPy adds in the result dtype, one element after the other, rounding every partial
+// result; a tensor expression cannot name its own previous element, so the kernel reads
+// it through a second argument `prev` that aliases the output:
+//   out[k..., i] = (i == 0 ? identity : prev[k..., i - 1]) (+) x[k..., i]
+// with the scan loop serial and ascending. Argument buffers share one alias scope in
+// codegen, so every read of prev sees the store of the previous step. The kept axes run
+// in parallel, and in vectors when the last kept axis is contiguous (a scan along a
+// leading axis), so every step is one vector operation.
+//
+// include_initial writes the identity into the first slot and scans into the rest.
+#include <cstring>
+
+#include "ops/kernel_cache.h"
+#include "ops/reduction_internal.h"
+#include "tessera/ir/op.h"
+#include "tessera/ops/reduction.h"
+
+namespace tessera::ops {
+namespace {
+
+using detail::fail;
+
+enum class ScanMode : int64_t { Rows = 0, Vector = 1 };
+
+struct ScanInfo {
+  const char* name;
+  bool is_sum;
+};
+
+const ScanInfo kScans[] = {{"cumulative_sum", true}, {"cumulative_prod", false}};
+
+const ScanInfo& lookup(const std::string& op) {
+  for (const ScanInfo& s : kScans)
+    if (op == s.name) return s;
+  throw OpError(OpError::Kind::Value, "no cumulative operator named '" + op + "'");
+}
+
+DataType scan_default(DataType in) {
+  if (in.is_bool() || (in.is_int() && in.bits < 64)) return DataType::Int(64);
+  if (in.is_uint() && in.bits < 64) return DataType::UInt(64);
+  return in;
+}
+
+int scan_lanes(DataType t) { return std::clamp(64 / t.bytes(), 8, 64); }
+
+Generated generate_scan(const ScanInfo& info, const Variant& v) {
+  if (v.attrs.size() != 2)
+    throw OpError(OpError::Kind::Value, std::string(info.name) + ": runs through ops::cumulative");
+  const int kept_rank = static_cast<int>(v.attrs[0]);
+  const auto mode = static_cast<ScanMode>(v.attrs[1]);
+  const DataType t = v.sig.outputs[0];
+  std::vector<Expr> shape;
+  for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
+  Expr len = te::size_var("len");
+  shape.push_back(len);
+  te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
+  te::Tensor prev = te::placeholder(shape, t, "prev");
+  te::Tensor out = te::compute(shape, [&](const std::vector<ir::Var>& idx) {
+    std::vector<Expr> here(idx.begin(), idx.end()), before = here;
+    ir::Var i = idx.back();
+    before.back() = ir::max(i - 1, 0);
+    Expr elem = ir::cast(t, x(here));
+    // -0.0 is the identity of float addition: the first element is copied exactly.
+    Expr identity = t.is_float() && info.is_sum ? ir::make_const(t, -0.0) : ir::make_const(t, int64_t{info.is_sum ? 0 : 1});
+    Expr acc = ir::select(i == 0, identity, prev(before));
+    if (t.is_bool()) return info.is_sum ? (acc || elem) : (acc && elem);
+    return info.is_sum ? acc + elem : acc * elem;
+  }, "out");
+  schedule::Schedule s = schedule::create_schedule({out});
+  schedule::Stage st = s[out];
+  std::vector<ir::IterVar> kept(st.axis().begin(), st.axis().end() - 1);
+  ir::IterVar scan = st.axis().back();
+  if (!kept.empty()) {
+    ir::IterVar lane;
+    if (mode == ScanMode::Vector) {
+      auto [ko, ki] = st.split(kept.back(), scan_lanes(t));
+      kept.back() = ko;
+      lane = ki;
+    }
+    ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
+    if (lane) st.reorder({outer, scan, lane}).vectorize(lane);
+    st.parallel(outer);
+  }
+  return Generated{s, {x, prev, out}};
+}
+
+const OpDef& scan_opdef(const ScanInfo& info) {
+  static const std::vector<const OpDef*> defs = [] {
+    std::vector<const OpDef*> out;
+    for (const ScanInfo& s : kScans) {
+      OpDef def;
+      def.name = s.name;
+      def.num_inputs = 1;
+      def.auto_broadcast = false;
+      def.type_rule = [](const std::vector<DataType>& in) -> std::optional<Signature> {
+        if (in.size() != 1) return std::nullopt;
+        DataType t = scan_default(in[0]);
+        return Signature{{in[0]}, {t}, {t}};
+      };
+      const ScanInfo* p = &s;
+      def.generate = [p](const Variant& v) { return generate_scan(*p, v); };
+      for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
+      def.valid = [](const Variant& v) { return v.attrs.size() == 2; };
+      out.push_back(&defop(std::move(def)));
+    }
+    return out;
+  }();
+  return *defs.at(static_cast<size_t>(&info - kScans));
+}
+
+[[maybe_unused]] const bool kRegisteredAtLoad = (scan_opdef(kScans[0]), true);
+
+struct ScanCall {
+  DataType in, out;
+  int axis;      // in the (at least 1-d) input
+  bool zero_d;   // the input is 0-d, viewed as shape (1,)
+  std::vector<int64_t> shape;
+};
+
+ScanCall plan(const ScanInfo& info, const DLTensor* x, std::optional<int> axis, std::optional<DataType> dtype,
+              bool include_initial) {
+  ScanCall c;
+  c.in = detail::checked_dtype(info.name, x, "input");
+  if (dtype && (dtype->lanes != 1 || dtype->is_handle() || dtype->code == ir::TypeCode::Complex))
+    fail(OpError::Kind::Type, info.name, "unsupported dtype " + dtype->str());
+  c.out = dtype.value_or(scan_default(c.in));
+  c.zero_d = x->ndim == 0;
+  c.shape = c.zero_d ? std::vector<int64_t>{1} : detail::shape_of(x);
+  const int nd = static_cast<int>(c.shape.size());
+  if (!axis && nd > 1)
+    fail(OpError::Kind::Value, info.name, "axis must be given for arrays of more than one dimension");
+  c.axis = detail::normalize_axis(info.name, axis.value_or(0), nd);
+  if (include_initial) c.shape[c.axis] += 1;
+  return c;
+}
+
+// Writes the identity (0 or 1 of dtype t) at every element of `dst`.
+void fill_identity(DLTensor* dst, DataType t, bool one) {
+  uint64_t bits = 0;
+  if (one) {
+    if (t.is_float16()) bits = 0x3C00;
+    else if (t.is_bfloat16()) bits = 0x3F80;
+    else if (t == DataType::Float(32)) {
+      float f = 1.0f;
+      std::memcpy(&bits, &f, 4);
+    } else if (t == DataType::Float(64)) {
+      double d = 1.0;
+      std::memcpy(&bits, &d, 8);
+    } else {
+      bits = 1;
+    }
+  }
+  detail::Scratch one_value(std::vector<int64_t>{}, t);
+  std::memcpy(one_value.storage.data(), &bits, static_cast<size_t>(t.bytes()));
+  // Broadcast the single value: a view of it with every stride 0.
+  detail::View src;
+  src.data = one_value.dl.data;
+  src.dtype = dst->dtype;
+  src.shape = detail::shape_of(dst);
+  src.strides.assign(src.shape.size(), 0);
+  detail::copy_elements(src.get(), dst);
+}
+
+void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTensor* out, bool include_initial) {
+  detail::View xv = detail::view_of(x), ov = detail::view_of(out);
+  if (c.zero_d) {
+    xv.shape = {1};
+    xv.strides = {1};
+  }
+  const int64_t out_bytes = c.out.bytes();
+  if (include_initial) {
+    detail::View first = ov;
+    first.shape[c.axis] = 1;
+    fill_identity(first.get(), c.out, !info.is_sum);
+    ov.byte_offset += static_cast<uint64_t>(ov.strides[c.axis] * out_bytes);
+    ov.shape[c.axis] -= 1;
+  }
+  if (detail::numel(ov.shape) == 0) return;
+  // Kernel view: kept axes (size 1 dropped, contiguous neighbours merged), scan axis last.
+  struct Dim {
+    int64_t extent, xs, os;
+  };
+  std::vector<Dim> kept;
+  for (size_t d = 0; d < xv.shape.size(); ++d) {
+    if (static_cast<int>(d) == c.axis || xv.shape[d] == 1) continue;
+    Dim dim{xv.shape[d], xv.strides[d], ov.strides[d]};
+    if (!kept.empty() && kept.back().xs == dim.xs * dim.extent && kept.back().os == dim.os * dim.extent) {
+      kept.back() = {kept.back().extent * dim.extent, dim.xs, dim.os};
+    } else {
+      kept.push_back(dim);
+    }
+  }
+  detail::View kx = xv, ko = ov;
+  kx.shape.clear();
+  kx.strides.clear();
+  ko.shape.clear();
+  ko.strides.clear();
+  for (const Dim& d : kept) {
+    kx.shape.push_back(d.extent);
+    kx.strides.push_back(d.xs);
+    ko.shape.push_back(d.extent);
+    ko.strides.push_back(d.os);
+  }
+  kx.shape.push_back(xv.shape[c.axis]);
+  kx.strides.push_back(xv.strides[c.axis]);
+  ko.shape.push_back(ov.shape[c.axis]);
+  ko.strides.push_back(ov.strides[c.axis]);
+  ScanMode mode = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out) ? ScanMode::Vector
+                                                                                                   : ScanMode::Rows;
+  Variant v{Signature{{c.in}, {c.out}, {c.out}}, static_cast<int>(kept.size()) + 1, Layout::Strided, "llvm",
+            {static_cast<int64_t>(kept.size()), static_cast<int64_t>(mode)}};
+  const Kernel& k = detail::kernel_for(scan_opdef(info), v);
+  detail::View prev = ko;
+  detail::run_kernel(k, {kx.get(), prev.get(), ko.get()});
+}
+
+}  // namespace
+
+OutputPlan plan_cumulative(const std::string& op, const DLTensor* x, std::optional<int> axis,
+                           std::optional<DataType> dtype, bool include_initial) {
+  ScanCall c = plan(lookup(op), x, axis, dtype, include_initial);
+  return {c.shape, c.out};
+}
+
+void cumulative(const std::string& op, const DLTensor* x, std::optional<int> axis, std::optional<DataType> dtype,
+                bool include_initial, DLTensor* out) {
+  const ScanInfo& info = lookup(op);
+  ScanCall c = plan(info, x, axis, dtype, include_initial);
+  detail::check_output(op, out, c.shape, c.out);
+  if (detail::numel(c.shape) == 0) return;
+  if (detail::may_overlap(x, out)) {
+    detail::Scratch tmp(c.shape, c.out);
+    run_scan(info, c, x, &tmp.dl, include_initial);
+    detail::copy_elements(&tmp.dl, out);
+    return;
+  }
+  run_scan(info, c, x, out, include_initial);
+}
+
+}  // namespace tessera::ops
