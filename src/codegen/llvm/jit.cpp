@@ -58,6 +58,8 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
   symbols.insert(def("tessera_error_begin", &tessera_error_begin));
   symbols.insert(def("tessera_error_str", &tessera_error_str));
   symbols.insert(def("tessera_error_int", &tessera_error_int));
+  symbols.insert(def("tessera_error_dtype", &tessera_error_dtype));
+  symbols.insert(def("tessera_error_device", &tessera_error_device));
   symbols.insert(def("tessera_workspace_alloc", &tessera_workspace_alloc));
   symbols.insert(def("tessera_workspace_free", &tessera_workspace_free));
   return symbols;
