@@ -8,6 +8,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include "../../bench/bench_util.h"
 #include "tessera/ops/dispatch.h"
 #include "tessera/ops/library.h"
 
@@ -101,4 +102,11 @@ NB_MODULE(_ops, m) {
     });
   });
   m.def("compiled_kernel_count", &ops::compiled_kernel_count);
+  // The machine's ceiling for benchmarks: memcpy bandwidth (bytes read + written per second)
+  // over n float32 with `threads` threads, measured now.
+  m.def("copy_bandwidth", [](int64_t n, int threads) {
+    std::vector<float> src(n, 1.0f), dst(n);
+    nb::gil_scoped_release release;
+    return bench::copy_bandwidth(src.data(), dst.data(), n, threads);
+  });
 }

@@ -192,6 +192,12 @@ void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std
     for (size_t i = 0; i < n_ops; ++i) strides[i][0] = 1;
   }
   Variant v{plan.sig, contiguous ? 1 : cd, contiguous ? Layout::Contiguous : Layout::Strided, "llvm", {}};
+  if (!contiguous) {  // inputs broadcast along the innermost dimension get their own variant
+    int64_t mask = 0;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (strides[i][cd - 1] == 0) mask |= int64_t{1} << i;
+    if (mask) v.attrs = {mask};
+  }
   const Kernel& k = detail::kernel_for(op, v);
 
   std::vector<DLTensor> views(n_ops);

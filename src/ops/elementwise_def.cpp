@@ -50,7 +50,15 @@ OpDef elementwise(const std::string& name, int num_inputs, TypeRule rule, Elemen
     te::Tensor out = te::compute(shape, [&](const std::vector<ir::Var>& idx) {
       std::vector<ir::Expr> index(idx.begin(), idx.end());
       Values x;
-      for (size_t i = 0; i < inputs.size(); ++i) x.push_back(ir::cast(v.sig.compute[i], inputs[i](index)));
+      // attrs[0], when present, marks inputs broadcast along the innermost dimension (stride
+      // 0): reading them at index 0 there makes the vectorizer load one scalar per row
+      // instead of gathering.
+      int64_t inner_broadcast = v.attrs.empty() ? 0 : v.attrs[0];
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::vector<ir::Expr> at = index;
+        if ((inner_broadcast >> i) & 1) at.back() = ir::Expr(int64_t{0});
+        x.push_back(ir::cast(v.sig.compute[i], inputs[i](at)));
+      }
       return ir::cast(out_type, fn(x, out_type));
     }, "out");
     schedule::Schedule s = schedule::create_schedule({out});

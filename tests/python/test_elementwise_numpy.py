@@ -158,3 +158,11 @@ def test_unary_math_ulp(op, dtype):
     limit = 1 if dt.itemsize == 2 else 4
     d = ulp_diff(got, want)
     assert d.max() <= limit, (op, dtype, d.max(), a[np.argmax(d)])
+
+
+@pytest.mark.parametrize("dtype", ["int16", "float32", "float64"])
+def test_column_broadcast(dtype):
+    a = random_array((9, 33), dtype)
+    col = random_array((9, 1), dtype)
+    assert_exact(ts.call("subtract", a, col), np.subtract(a, col))
+    assert_exact(ts.call("subtract", col, a), np.subtract(col, a))
