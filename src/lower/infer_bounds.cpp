@@ -19,6 +19,12 @@ bool is_output_buffer(const StageNode& s, const ir::BufferNode* b) {
                      [&](const ir::Buffer& o) { return o.get() == b; });
 }
 
+bool reads_memory(const ir::Expr& e) {
+  bool found = false;
+  ir::post_order_visit(e, [&](const ir::Expr& x) { found = found || x.as<ir::LoadNode>() != nullptr; });
+  return found;
+}
+
 // Every index tuple with which `exprs` read the outputs of `producer`.
 std::vector<std::vector<ir::Expr>> reads_of(const StageNode& producer, const std::vector<ir::Expr>& exprs) {
   std::vector<std::vector<ir::Expr>> reads;
@@ -52,7 +58,7 @@ void infer_attached(StageGraph* g, const StageNode& s) {
   for (const ir::IterVar& root : parent->root_iter_vars) to_leaves[root->var.get()] = m.value.at(root.get());
 
   // Loops inside the attach point vary within one iteration; everything outside is fixed.
-  ir::BoundsScope inner, all;
+  ir::BoundsScope inner = g->extent_facts, all = g->extent_facts;
   bool inside = false;
   for (const ir::IterVar& leaf : parent->leaf_iter_vars) {
     ir::Interval iv = loop_interval(g->ranges.at(leaf.get()));
@@ -63,20 +69,33 @@ void infer_attached(StageGraph* g, const StageNode& s) {
   auto reads = reads_of(s, g->body.at(parent.get()));
   Realize realize;
   for (size_t d = 0; d < s.op->axis.size(); ++d) {
+    const ir::Range& dom = s.op->axis[d]->dom;
+    ir::Expr dom_last = dom.min + dom.extent - 1;
     ir::Expr lo, hi;
+    bool whole = false;  // an index read from memory or without bounds: cover the domain
     for (const auto& idx : reads) {
-      ir::Interval b = ir::bounds_of(ir::substitute(idx[d], to_leaves), inner);
-      if (!b.is_bounded())
-        throw ScheduleError("stage " + s.name() + ": cannot bound the region of dimension " +
-                            std::to_string(d) + " read by " + parent->name());
+      ir::Expr index = ir::substitute(idx[d], to_leaves);
+      ir::Interval b = reads_memory(index) ? ir::Interval() : ir::bounds_of(index, inner);
+      if (!b.is_bounded() || reads_memory(b.min) || reads_memory(b.max)) {
+        whole = true;
+        break;
+      }
       lo = lo.defined() ? ir::min(lo, b.min) : b.min;
       hi = hi.defined() ? ir::max(hi, b.max) : b.max;
     }
-    const ir::Range& dom = s.op->axis[d]->dom;
+    if (whole) {
+      lo = dom.min;
+      hi = dom_last;
+    } else if (!lo.defined()) {  // never read: an empty region
+      lo = dom.min;
+      hi = dom.min - 1;
+    }
     ir::Expr clipped_lo = ir::simplify(ir::max(lo, dom.min));
-    ir::Expr clipped_hi = ir::simplify(ir::min(hi, dom.min + dom.extent - 1));
-    g->ranges[s.op->axis[d].get()] = ir::Range(clipped_lo, ir::simplify(clipped_hi - clipped_lo + 1));
-    ir::Interval size = ir::bounds_of(ir::simplify(hi - lo + 1), all);
+    ir::Expr clipped_hi = ir::simplify(ir::min(hi, dom_last));
+    // Clipping can leave hi < lo (an empty tensor, a tile past the end): extent 0 then.
+    ir::Expr extent = ir::simplify(ir::max(clipped_hi - clipped_lo + 1, ir::Expr(int64_t{0})), g->extent_facts);
+    g->ranges[s.op->axis[d].get()] = ir::Range(clipped_lo, extent);
+    ir::Interval size = ir::bounds_of(ir::simplify(ir::max(hi - lo + 1, ir::Expr(int64_t{1}))), all);
     // A constant bound lets the buffer live on the stack; otherwise never exceed the domain.
     ir::Expr alloc = !size.max.defined()           ? dom.extent
                      : ir::as_const_int(size.max) ? size.max

@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "tessera/ir/bounds.h"
 #include "tessera/schedule/relations.h"
 #include "tessera/schedule/schedule.h"
 
@@ -26,6 +27,8 @@ struct StageGraph {
   // Ranges of every iteration variable of every stage.
   schedule::RangeMap ranges;
   std::map<const schedule::StageNode*, Realize> realize;
+  // Every variable that is a tensor extent is >= 0 (kernels bind them from shapes).
+  ir::BoundsScope extent_facts;
 
   explicit StageGraph(const schedule::ScheduleNode& s);
   bool is_output(const schedule::StagePtr& s) const { return s->is_output; }

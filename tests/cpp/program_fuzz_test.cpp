@@ -1,0 +1,138 @@
+// Differential fuzzing of random programs and schedules: native kernels against the
+// reference interpreter (see program_fuzzer.h).
+//
+//   TESSERA_FUZZ_SECONDS=60 TESSERA_FUZZ_SEED=1234 ./program_fuzz_test
+//   TESSERA_FUZZ_REPRO=<seed> [TESSERA_FUZZ_MINIMIZE=1] [TESSERA_FUZZ_INPROCESS=1] \
+//     ./program_fuzz_test --gtest_filter=*Repro*
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+#include "program_fuzzer.h"
+// The generator and the checker are compiled into this test: the CMake glob builds only
+// *_test.cpp files.
+#include "../../fuzz/program_fuzzer.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "program_fuzzer_lib.cpp"         // NOLINT(bugprone-suspicious-include)
+
+namespace tessera::fuzz {
+namespace {
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+// A ScheduleError message with stage and axis names blanked, so similar rejections group.
+std::string error_kind(const std::string& msg) {
+  std::string out, word;
+  auto flush = [&] {
+    bool name = word.find_first_of("_.0123456789") != std::string::npos && word.find(' ') == std::string::npos;
+    out += name ? "#" : word;
+    word.clear();
+  };
+  for (char c : msg) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') {
+      word += c;
+    } else {
+      flush();
+      out += c;
+    }
+  }
+  flush();
+  return out.substr(0, 120);
+}
+
+TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
+  double seconds = static_cast<double>(env_u64("TESSERA_FUZZ_SECONDS", 20));
+  uint64_t base = env_u64("TESSERA_FUZZ_SEED",
+                          static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007);
+  std::cout << "program fuzzer: base seed " << base << " (TESSERA_FUZZ_SEED=" << base
+            << " reproduces), " << seconds << " s" << std::endl;
+  auto start = std::chrono::steady_clock::now();
+  std::map<Outcome, int> outcomes;
+  std::map<std::string, int> rejections;
+  int64_t programs = 0, elements = 0, steps = 0, printed = 0, vector_kernels = 0, parallel_kernels = 0;
+  std::vector<uint64_t> failing;
+  std::string failure_lines, rejected_examples;
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
+    uint64_t seed = base + static_cast<uint64_t>(programs++);
+    FuzzResult r = run_program_isolated(seed);
+    ++outcomes[r.outcome];
+    elements += r.elements_compared;
+    if (r.outcome == Outcome::Passed) {
+      vector_kernels += r.lowered_ir.find("ramp(") != std::string::npos;
+      parallel_kernels += r.lowered_ir.find("parallel for") != std::string::npos;
+    }
+    steps += r.schedule_steps;
+    for (const std::string& e : r.schedule_errors) ++rejections[error_kind(e)];
+    if (r.outcome == Outcome::Rejected) {
+      ++rejections["(at build) " + error_kind(r.message)];
+      if (rejected_examples.size() < 2000) rejected_examples += "  " + std::to_string(seed) + ": " + r.message + "\n";
+    }
+    if (is_failure(r.outcome)) {
+      failing.push_back(seed);
+      failure_lines += "  " + std::to_string(seed) + ": " + to_string(r.outcome) + ": " +
+                       r.message.substr(0, r.message.find('\n')).substr(0, 200) + "\n";
+      if (printed++ < 5) ADD_FAILURE() << r.report();
+    }
+  }
+  std::cout << "program fuzzer: " << programs << " programs, " << elements << " elements compared, "
+            << steps << " schedule primitives applied; passing kernels with vector code: " << vector_kernels
+            << ", with parallel loops: " << parallel_kernels << "\n";
+  for (const auto& [o, n] : outcomes) std::cout << "  " << to_string(o) << ": " << n << "\n";
+  std::cout << "schedule requests rejected with ScheduleError (skipped):\n";
+  for (const auto& [msg, n] : rejections) std::cout << "  " << n << " x " << msg << "\n";
+  if (!rejected_examples.empty()) std::cout << "programs rejected at build (first ones):\n" << rejected_examples;
+  if (!failing.empty()) std::cout << "failing seeds:\n" << failure_lines;
+  EXPECT_TRUE(failing.empty()) << failing.size() << " of " << programs << " programs failed";
+}
+
+TEST(ProgramFuzz, FixedSeedsAreDeterministicAndPass) {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    std::string first = describe_program(seed), second = describe_program(seed);
+    ASSERT_EQ(first, second) << "seed " << seed << " does not generate the same program twice";
+    FuzzResult r = run_program_isolated(seed);
+    EXPECT_FALSE(is_failure(r.outcome)) << r.report();
+  }
+}
+
+// The checker itself: a flipped bit in the native output must be reported.
+TEST(ProgramFuzz, CorruptedOutputIsDetected) {
+  FuzzOptions corrupt;
+  corrupt.corrupt_native_output = true;
+  int checked = 0;
+  for (uint64_t seed = 1; seed <= 50 && checked < 10; ++seed) {
+    FuzzResult clean = run_program_isolated(seed);
+    if (clean.outcome != Outcome::Passed || clean.elements_compared == 0) continue;
+    ++checked;
+    FuzzResult r = run_program_isolated(seed, corrupt);
+    EXPECT_EQ(r.outcome, Outcome::Mismatch) << r.report();
+  }
+  EXPECT_GE(checked, 5);
+}
+
+// Prints the full report of TESSERA_FUZZ_REPRO and a minimized variant of it.
+TEST(ProgramFuzz, Repro) {
+  const char* v = std::getenv("TESSERA_FUZZ_REPRO");
+  if (!v || !*v) GTEST_SKIP() << "set TESSERA_FUZZ_REPRO=<seed>";
+  uint64_t seed = std::strtoull(v, nullptr, 10);
+  // TESSERA_FUZZ_INPROCESS=1 runs without fork (for a debugger).
+  FuzzResult r = std::getenv("TESSERA_FUZZ_INPROCESS") ? run_program(seed) : run_program_isolated(seed);
+  std::cout << r.report() << std::endl;
+  if (!is_failure(r.outcome)) return;
+  ADD_FAILURE() << "seed " << seed << " fails: " << r.message;
+  if (!std::getenv("TESSERA_FUZZ_MINIMIZE")) return;
+  FuzzOptions opt;
+  FuzzResult m = minimize(seed, &opt);
+  std::cout << "==== minimized (max_dim_size " << opt.gen.max_dim_size << ", contiguous " << opt.force_contiguous
+            << ", skipped steps:";
+  for (int s : opt.gen.skip_steps) std::cout << " " << s;
+  std::cout << ")\n" << m.report() << std::endl;
+}
+
+}  // namespace
+}  // namespace tessera::fuzz
