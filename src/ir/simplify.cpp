@@ -16,7 +16,9 @@
 // are always exact.
 //
 // Comparisons the intervals cannot decide go to a small prover that substitutes symbolic
-// loop bounds (dependent loops first) and splits min/max atoms.
+// loop bounds (dependent loops first) and splits min/max atoms. Its work is bounded: the
+// queries that simplifying a substituted bound asks in turn share the outermost query's
+// steps and nest only so deep, and an exhausted query answers with the plain interval.
 //
 // This file holds the entry points; simplify_internal.h lists the files that implement the
 // Simplifier, one responsibility each.

@@ -281,6 +281,11 @@ class Simplifier : public IRMutator {
   }
 
   // -- the prover (int64 only)
+  // Substituting a bound simplifies it, which can ask the prover again (through min/max and
+  // comparisons), and cyclic bounds would then recurse without end. So queries nested in
+  // one share its allowance of steps, nest only so deep, and give up (answer the plain
+  // interval) when either runs out.
+  i128 bounded_upper_bound(const Linear& l);
   i128 upper_bound(const Linear& l, int& budget);
   bool proves_le(const Linear& d, i128 bound);
   bool proves_ge(const Linear& d, i128 bound);
@@ -316,6 +321,8 @@ class Simplifier : public IRMutator {
   std::unordered_map<const VarNode*, CI> var_ranges_;
   std::unordered_set<const VarNode*> var_ranges_in_progress_;
   std::unordered_map<const VarNode*, std::vector<const VarNode*>> var_deps_;
+  int prover_nesting_ = 0;     // prover queries in progress
+  int prover_steps_left_ = 0;  // of the outermost query in progress
 };
 
 }  // namespace tessera::ir::detail

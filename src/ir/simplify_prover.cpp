@@ -3,6 +3,26 @@
 #include "simplify_internal.h"
 
 namespace tessera::ir::detail {
+namespace {
+
+// Ordinary inputs nest at most once and stay far below these; they bound the stack and
+// the work on cyclic bounds (simplify_internal.h).
+constexpr int kStepsPerQuery = 24;
+constexpr int kStepsPerOutermostQuery = 1024;  // its nested queries' steps included
+constexpr int kMaxNesting = 8;
+
+}  // namespace
+
+i128 Simplifier::bounded_upper_bound(const Linear& l) {
+  if (prover_nesting_ == 0) prover_steps_left_ = kStepsPerOutermostQuery;
+  int budget = prover_nesting_ < kMaxNesting ? kStepsPerQuery : 0;  // 0: the plain interval
+  struct Nest {
+    int& depth;
+    explicit Nest(int& d) : depth(d) { ++depth; }
+    ~Nest() { --depth; }
+  } nest(prover_nesting_);
+  return upper_bound(l, budget);
+}
 
 // An upper bound of l's value: its interval, improved by splitting a min/max atom
 // (c * min(x, y) <= c * x and <= c * y for c > 0), by replacing a variable with its symbolic
@@ -11,8 +31,9 @@ namespace tessera::ir::detail {
 i128 Simplifier::upper_bound(const Linear& l, int& budget) {
   if (l.wrapped) return kInf;  // no longer the polynomial's value
   i128 best = interval(l).hi;
-  if (!no_overflow_assumed(l.type) || budget <= 0) return best;
+  if (!no_overflow_assumed(l.type) || budget <= 0 || prover_steps_left_ <= 0) return best;
   --budget;
+  --prover_steps_left_;
   for (size_t i = 0; i < l.terms.size(); ++i) {
     const Term& term = l.terms[i];
     const auto* mm = term.atom.as<BinaryNode>();
@@ -61,8 +82,7 @@ i128 Simplifier::upper_bound(const Linear& l, int& budget) {
 bool Simplifier::proves_le(const Linear& d, i128 bound) {
   if (d.wrapped) return false;
   if (interval(d).hi <= bound) return true;
-  int budget = 24;
-  return no_overflow_assumed(d.type) && upper_bound(d, budget) <= bound;
+  return no_overflow_assumed(d.type) && bounded_upper_bound(d) <= bound;
 }
 
 bool Simplifier::proves_ge(const Linear& d, i128 bound) {
@@ -71,8 +91,7 @@ bool Simplifier::proves_ge(const Linear& d, i128 bound) {
   if (!no_overflow_assumed(d.type)) return false;
   Linear n{d.type};
   add_scaled(n, d, -1);
-  int budget = 24;
-  return -upper_bound(n, budget) >= bound;
+  return -bounded_upper_bound(n) >= bound;
 }
 
 Expr Simplifier::min_max(BinaryOp op, Expr a, Expr b, const std::function<Expr()>& rebuild) {
