@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "tessera/ops/elementwise.h"
+#include "tessera/ops/reduction.h"
 
 namespace tessera::ops {
 
@@ -11,8 +12,7 @@ void ensure_registered() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_elementwise_ops();
-    // Further families register here. The reductions (reduction.h) currently register
-    // themselves when the library loads and are called through reduce(), not by name.
+    register_reduction_ops();  // called through reduce()/matmul(), listed by name
   });
 }
 

@@ -8,12 +8,11 @@
 // and an elementwise stage that turns the accumulator into the result: a cast for sum,
 // the division for mean, the index for argmax, and so on.
 #include <cmath>
-#include <mutex>
 
 #include "ops/reduction_internal.h"
 #include "tessera/ir/op.h"
 
-namespace tessera::ops::detail {
+namespace tessera::ops::reduction_detail {
 
 namespace {
 
@@ -222,17 +221,19 @@ class ReductionBuilder {
 
   template <class F>
   Tensor reduction(const std::string& name, F body) {
-    return te::compute(out_shape_, [&](const std::vector<Var>& k) {
-      std::vector<ir::IterVar> rs = reduce_axes();
-      return body(index(k, rs), rs);
-    }, name);
+    return te::compute(
+        out_shape_,
+        [&](const std::vector<Var>& k) {
+          std::vector<ir::IterVar> rs = reduce_axes();
+          return body(index(k, rs), rs);
+        },
+        name);
   }
 
   template <class F>
   Tensor finish(F body) {
-    return te::compute(out_shape_, [&](const std::vector<Var>& k) {
-      return body(std::vector<Expr>(k.begin(), k.end()));
-    }, "out");
+    return te::compute(
+        out_shape_, [&](const std::vector<Var>& k) { return body(std::vector<Expr>(k.begin(), k.end())); }, "out");
   }
 
   const ReduceOpInfo& op_;
@@ -244,8 +245,9 @@ class ReductionBuilder {
 
 Generated generate_reduction(const ReduceOpInfo& op, const Variant& v) {
   if (v.attrs.size() != 3 || v.attrs[1] < 1 || v.attrs[0] < 0)
-    throw OpError(OpError::Kind::Value, std::string(op.name) + ": reductions run through ops::reduce, which sets the "
-                                                               "kept and reduced ranks of a variant");
+    throw OpError(OpError::Kind::Value, std::string(op.name) +
+                                            ": reductions run through ops::reduce, which sets the "
+                                            "kept and reduced ranks of a variant");
   ReductionBuilder b(op, v);
   Stages st = b.build();
   schedule::Schedule s = schedule::create_schedule({st.out});
@@ -283,8 +285,7 @@ const ReduceOpInfo* find_reduction(const std::string& name) {
 }
 
 Signature reduce_signature(const ReduceOpInfo& op, DataType in, std::optional<DataType> dtype) {
-  if (dtype && !op.takes_dtype)
-    fail(OpError::Kind::Type, op.name, "does not take a dtype argument");
+  if (dtype && !op.takes_dtype) fail(OpError::Kind::Type, op.name, "does not take a dtype argument");
   if (dtype && (dtype->lanes != 1 || dtype->is_handle() || dtype->code == ir::TypeCode::Complex))
     fail(OpError::Kind::Type, op.name, "unsupported dtype " + dtype->str());
   DataType t = in, acc = in, out = in;
@@ -358,14 +359,16 @@ const std::vector<const OpDef*>& registered() {
   return defs;
 }
 
-// Registers the reductions when the library loads, so list_ops shows them.
+// Also registers when the library loads, so list_ops shows the operators without a call.
 [[maybe_unused]] const bool kRegisteredAtLoad = (registered(), true);
 
 }  // namespace
+
+void register_reductions() { registered(); }
 
 const OpDef& reduction_opdef(const ReduceOpInfo& op) {
   const auto& defs = registered();
   return *defs.at(static_cast<size_t>(&op - reduction_table().data()));
 }
 
-}  // namespace tessera::ops::detail
+}  // namespace tessera::ops::reduction_detail

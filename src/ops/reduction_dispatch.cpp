@@ -12,13 +12,13 @@
 namespace tessera::ops {
 namespace {
 
-using detail::fail;
-using detail::ReduceKind;
-using detail::ReduceOpInfo;
-using detail::VecMode;
+using reduction_detail::fail;
+using reduction_detail::ReduceKind;
+using reduction_detail::ReduceOpInfo;
+using reduction_detail::VecMode;
 
 const ReduceOpInfo& lookup(const std::string& op) {
-  const ReduceOpInfo* info = detail::find_reduction(op);
+  const ReduceOpInfo* info = reduction_detail::find_reduction(op);
   if (!info) throw OpError(OpError::Kind::Value, "no reduction named '" + op + "'");
   return *info;
 }
@@ -32,10 +32,10 @@ std::vector<bool> reduced_axes(const ReduceOpInfo& info, const DLTensor* x, cons
   for (int a : axes) {
     // argmin/argmax view a 0-d array as 1-d (NumPy ravels it), so axis 0 and -1 are valid.
     if (info.one_axis && nd == 0) {
-      detail::normalize_axis(info.name, a, 1);
+      reduction_detail::normalize_axis(info.name, a, 1);
       continue;
     }
-    int d = detail::normalize_axis(info.name, a, nd);
+    int d = reduction_detail::normalize_axis(info.name, a, nd);
     if (reduced[d]) fail(OpError::Kind::Value, info.name, "duplicate value in 'axis'");
     reduced[d] = true;
   }
@@ -64,7 +64,7 @@ Problem collapse(const ReduceOpInfo& info, const DLTensor* x, const std::vector<
                  const DLTensor* out) {
   Problem p;
   p.x_byte_offset = x->byte_offset;
-  std::vector<int64_t> xs = detail::strides_of(x), os = detail::strides_of(out);
+  std::vector<int64_t> xs = reduction_detail::strides_of(x), os = reduction_detail::strides_of(out);
   const int64_t bytes = (x->dtype.bits + 7) / 8;
   int od = 0;
   for (int d = 0; d < x->ndim; ++d) {
@@ -107,12 +107,24 @@ Problem collapse(const ReduceOpInfo& info, const DLTensor* x, const std::vector<
   return p;
 }
 
+// OuterRows is chosen from this many rows, while the partial results (kept elements times
+// 16 parts) stay small.
+constexpr int64_t kTallRows = 512;
+constexpr int64_t kMaxRowPartials = int64_t{1} << 17;
+
 VecMode choose_mode(const Problem& p, int lanes) {
   const Dim& r = p.reduced.back();
-  if (p.kept.empty()) return p.reduced.size() == 1 || (r.x_stride == 1 && r.extent >= lanes) ? VecMode::Inner : VecMode::None;
+  if (p.kept.empty())
+    return p.reduced.size() == 1 || (r.x_stride == 1 && r.extent >= lanes) ? VecMode::Inner : VecMode::None;
   if (r.x_stride == 1 && r.extent >= 2 * lanes) return VecMode::Inner;
   const Dim& k = p.kept.back();
-  if (k.x_stride == 1 && k.extent >= lanes) return VecMode::Outer;
+  if (k.x_stride == 1 && k.extent >= lanes) {
+    // Many rows and a modest output: parallel blocks of whole rows, as they lie in memory.
+    int64_t kept_elems = 1;
+    for (const Dim& d : p.kept) kept_elems *= d.extent;
+    bool tall = p.kept.size() == 1 && p.reduced.front().extent >= kTallRows && kept_elems <= kMaxRowPartials;
+    return tall ? VecMode::OuterRows : VecMode::Outer;
+  }
   return VecMode::None;
 }
 
@@ -125,15 +137,41 @@ bool compact(const std::vector<int64_t>& shape, const std::vector<int64_t>& stri
   return true;
 }
 
-void run_reduction(const ReduceOpInfo& info, const Signature& sig, const DLTensor* x, const std::vector<bool>& reduced,
-                   bool keepdims, DLTensor* out, double correction) {
-  Problem p = collapse(info, x, reduced, keepdims, out);
-  const int lanes = detail::reduce_lanes(sig);
+// A checked call: the operator, its kernel signature, the reduced axes and the result.
+struct Call {
+  const ReduceOpInfo* info;
+  Signature sig;
+  std::vector<bool> reduced;
+  ReducePlan plan;
+};
+
+Call resolve(const std::string& op, const DLTensor* x, const std::vector<int>& axes, bool keepdims,
+             std::optional<DataType> dtype) {
+  Call c;
+  c.info = &lookup(op);
+  c.sig = reduction_detail::reduce_signature(*c.info, reduction_detail::checked_dtype(op, x, "input"), dtype);
+  c.reduced = reduced_axes(*c.info, x, axes);
+  c.plan.dtype = c.sig.outputs[0];
+  for (int d = 0; d < x->ndim; ++d) {
+    if (c.reduced[d]) c.plan.axes.push_back(d);
+    if (!c.reduced[d])
+      c.plan.shape.push_back(x->shape[d]);
+    else if (keepdims)
+      c.plan.shape.push_back(1);
+  }
+  return c;
+}
+
+void run_reduction(const Call& c, const DLTensor* x, bool keepdims, DLTensor* out, double correction) {
+  const ReduceOpInfo& info = *c.info;
+  const Signature& sig = c.sig;
+  Problem p = collapse(info, x, c.reduced, keepdims, out);
+  const int lanes = reduction_detail::reduce_lanes(sig);
   VecMode mode = choose_mode(p, lanes);
   const int kept_rank = static_cast<int>(p.kept.size()), reduced_rank = static_cast<int>(p.reduced.size());
 
   static uint64_t dummy = 0;  // an empty input may have no data; the kernel reads none
-  detail::View xv, ov;
+  reduction_detail::View xv, ov;
   xv.data = x->data ? x->data : &dummy;
   xv.byte_offset = p.x_byte_offset;
   xv.dtype = x->dtype;
@@ -155,52 +193,48 @@ void run_reduction(const ReduceOpInfo& info, const Signature& sig, const DLTenso
     ov.strides = {1};
   }
   bool contiguous = compact(xv.shape, xv.strides) && compact(ov.shape, ov.strides);
-  Variant v{sig, kept_rank + reduced_rank, contiguous ? Layout::Contiguous : Layout::Strided, "llvm",
+  Variant v{sig,
+            kept_rank + reduced_rank,
+            contiguous ? Layout::Contiguous : Layout::Strided,
+            "llvm",
             {kept_rank, reduced_rank, static_cast<int64_t>(mode)}};
-  const Kernel& k = detail::kernel_for(detail::reduction_opdef(info), v);
+  const Kernel& k = detail::kernel_for(reduction_detail::reduction_opdef(info), v);
   std::vector<double> scalars;
   if (info.kind == ReduceKind::Var || info.kind == ReduceKind::Std) scalars.push_back(correction);
-  detail::run_kernel(k, {xv.get(), ov.get()}, scalars);
+  reduction_detail::run_kernel(k, {xv.get(), ov.get()}, scalars);
 }
 
 }  // namespace
 
 ReducePlan plan_reduce(const std::string& op, const DLTensor* x, std::vector<int> axes, bool keepdims,
                        std::optional<DataType> dtype, int64_t /*correction*/) {
-  const ReduceOpInfo& info = lookup(op);
-  DataType in = detail::checked_dtype(op, x, "input");
-  Signature sig = detail::reduce_signature(info, in, dtype);
-  std::vector<bool> reduced = reduced_axes(info, x, axes);
-  ReducePlan plan;
-  plan.dtype = sig.outputs[0];
-  for (int d = 0; d < x->ndim; ++d) {
-    if (reduced[d]) plan.axes.push_back(d);
-    if (!reduced[d]) plan.shape.push_back(x->shape[d]);
-    else if (keepdims) plan.shape.push_back(1);
-  }
-  return plan;
+  return resolve(op, x, axes, keepdims, dtype).plan;
 }
 
 void reduce(const std::string& op, const DLTensor* x, const std::vector<int>& axes, bool keepdims,
             std::optional<DataType> dtype, DLTensor* out, double correction) {
-  const ReduceOpInfo& info = lookup(op);
-  ReducePlan plan = plan_reduce(op, x, axes, keepdims, dtype);
-  detail::check_output(op, out, plan.shape, plan.dtype);
-  if (detail::numel(plan.shape) == 0) return;
-  Signature sig = detail::reduce_signature(info, detail::checked_dtype(op, x, "input"), dtype);
-  std::vector<bool> reduced = reduced_axes(info, x, axes);
-  if (detail::may_overlap(x, out)) {
-    detail::Scratch tmp(plan.shape, plan.dtype);
-    run_reduction(info, sig, x, reduced, keepdims, &tmp.dl, correction);
-    detail::copy_elements(&tmp.dl, out);
+  Call c = resolve(op, x, axes, keepdims, dtype);
+  reduction_detail::check_output(op, out, c.plan.shape, c.plan.dtype);
+  if (reduction_detail::numel(c.plan.shape) == 0) return;
+  if (reduction_detail::may_overlap(x, out)) {
+    reduction_detail::Scratch tmp(c.plan.shape, c.plan.dtype);
+    run_reduction(c, x, keepdims, &tmp.dl, correction);
+    reduction_detail::copy_elements(&tmp.dl, out);
     return;
   }
-  run_reduction(info, sig, x, reduced, keepdims, out, correction);
+  run_reduction(c, x, keepdims, out, correction);
+}
+
+void register_reduction_ops() {
+  reduction_detail::register_reductions();
+  reduction_detail::register_scans();
+  reduction_detail::register_matmul();
+  reduction_detail::register_vecdot();
 }
 
 std::vector<std::string> reduction_ops() {
   std::vector<std::string> names;
-  for (const ReduceOpInfo& r : detail::reduction_table()) names.push_back(r.name);
+  for (const ReduceOpInfo& r : reduction_detail::reduction_table()) names.push_back(r.name);
   return names;
 }
 

@@ -2,6 +2,7 @@
 // kernel calls, and the reduction operators' table and kernel generator.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "tessera/dlpack.h"
 #include "tessera/ops/dispatch.h"
 
-namespace tessera::ops::detail {
+namespace tessera::ops::reduction_detail {
 
 [[noreturn]] void fail(OpError::Kind kind, const std::string& op, const std::string& msg);
 
@@ -77,6 +78,9 @@ enum class VecMode : int64_t {
   None = 0,   // parallel over kept elements, scalar reduction loops
   Inner = 1,  // vector partial accumulators along the last reduced axis (rfactor)
   Outer = 2,  // reduction loops outside, vectors across the last kept axis
+  // Outer, for many reduced rows: parallel blocks of rows each sum whole rows into
+  // partial results, which are then added up (the rows stream through memory in order).
+  OuterRows = 3,
 };
 // Schedules reduction stages (each with the kept axes of `out`, or {1} when kept_rank is 0,
 // and `reduced_rank` reduction axes) and the elementwise stage `out` that reads them.
@@ -86,5 +90,50 @@ void schedule_reduction(schedule::Schedule& s, const std::vector<te::Tensor>& re
 int reduce_lanes(const Signature& sig);
 // Registers the reduction OpDefs (idempotent) and returns the one named by `op`.
 const OpDef& reduction_opdef(const ReduceOpInfo& op);
+// Each registers its file's OpDefs (idempotent).
+void register_reductions();
+void register_scans();
+void register_matmul();
+void register_vecdot();
 
-}  // namespace tessera::ops::detail
+// ---- contractions (matmul, tensordot, vecdot) ---------------------------------------------
+
+// One dimension of several operands viewed together: its extent and each operand's stride.
+struct StridedDim {
+  int64_t extent;
+  std::vector<int64_t> strides;
+};
+// Drops size-1 dimensions and merges neighbours contiguous in every operand.
+std::vector<StridedDim> collapse_dims(const std::vector<StridedDim>& dims);
+// NumPy's broadcast of two shapes (OpError(Value) naming `op` when they do not broadcast).
+std::vector<int64_t> broadcast_shapes(const std::string& op, const std::vector<int64_t>& x,
+                                      const std::vector<int64_t>& y);
+// Strides of a tensor of t_shape broadcast (right-aligned) to `shape`: 0 where broadcast.
+std::vector<int64_t> broadcast_strides(const std::vector<int64_t>& t_shape, const std::vector<int64_t>& t_strides,
+                                       const std::vector<int64_t>& shape);
+
+// The dtypes of a contraction: inputs {a, b}, compute {promoted, accumulator}, output {promoted}.
+struct Operands {
+  DataType a, b;
+  Signature sig;
+};
+Operands contraction_operands(const std::string& op, const DLTensor* a, const DLTensor* b,
+                              DataType (*accumulator)(DataType));
+// One term a * b in the accumulator dtype (logical and for bool) and their sum (logical or).
+Expr contraction_term(const Expr& a, const Expr& b, DataType t, DataType acc);
+Expr contraction_sum(const Expr& term, const std::vector<ir::IterVar>& axes, DataType acc);
+int contraction_lanes(DataType acc);
+
+// Runs f(out), or f(temporary) and then copies it to out when out overlaps an input.
+template <class F>
+void with_output(const std::vector<int64_t>& shape, DataType dtype, DLTensor* out,
+                 std::initializer_list<const DLTensor*> inputs, F f) {
+  bool overlap = false;
+  for (const DLTensor* t : inputs) overlap = overlap || may_overlap(t, out);
+  if (!overlap) return f(out);
+  Scratch tmp(shape, dtype);
+  f(&tmp.dl);
+  copy_elements(&tmp.dl, out);
+}
+
+}  // namespace tessera::ops::reduction_detail

@@ -7,7 +7,7 @@
 // with the scan loop serial and ascending. Argument buffers share one alias scope in
 // codegen, so every read of prev sees the store of the previous step. The kept axes run
 // in parallel, and in vectors when the last kept axis is contiguous (a scan along a
-// leading axis), so every step is one vector operation.
+// leading axis): then every step adds a contiguous block of the row to the previous one.
 //
 // include_initial writes the identity into the first slot and scans into the rest.
 #include <cstring>
@@ -20,7 +20,7 @@
 namespace tessera::ops {
 namespace {
 
-using detail::fail;
+using reduction_detail::fail;
 
 enum class ScanMode : int64_t { Rows = 0, Vector = 1 };
 
@@ -43,6 +43,9 @@ DataType scan_default(DataType in) {
   return in;
 }
 
+// Columns per task of a vectorized scan: each step reads a contiguous run this long.
+constexpr int64_t kColumnBlock = 1024;
+
 int scan_lanes(DataType t) { return std::clamp(64 / t.bytes(), 8, 64); }
 
 Generated generate_scan(const ScanInfo& info, const Variant& v) {
@@ -57,30 +60,37 @@ Generated generate_scan(const ScanInfo& info, const Variant& v) {
   shape.push_back(len);
   te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
   te::Tensor prev = te::placeholder(shape, t, "prev");
-  te::Tensor out = te::compute(shape, [&](const std::vector<ir::Var>& idx) {
-    std::vector<Expr> here(idx.begin(), idx.end()), before = here;
-    ir::Var i = idx.back();
-    before.back() = ir::max(i - 1, 0);
-    Expr elem = ir::cast(t, x(here));
-    // -0.0 is the identity of float addition: the first element is copied exactly.
-    Expr identity = t.is_float() && info.is_sum ? ir::make_const(t, -0.0) : ir::make_const(t, int64_t{info.is_sum ? 0 : 1});
-    Expr acc = ir::select(i == 0, identity, prev(before));
-    if (t.is_bool()) return info.is_sum ? (acc || elem) : (acc && elem);
-    return info.is_sum ? acc + elem : acc * elem;
-  }, "out");
+  te::Tensor out = te::compute(
+      shape,
+      [&](const std::vector<ir::Var>& idx) {
+        std::vector<Expr> here(idx.begin(), idx.end()), before = here;
+        ir::Var i = idx.back();
+        before.back() = ir::max(i - 1, 0);
+        Expr elem = ir::cast(t, x(here));
+        // -0.0 is the identity of float addition: the first element is copied exactly.
+        Expr identity =
+            t.is_float() && info.is_sum ? ir::make_const(t, -0.0) : ir::make_const(t, int64_t{info.is_sum ? 0 : 1});
+        Expr acc = ir::select(i == 0, identity, prev(before));
+        if (t.is_bool()) return info.is_sum ? (acc || elem) : (acc && elem);
+        return info.is_sum ? acc + elem : acc * elem;
+      },
+      "out");
   schedule::Schedule s = schedule::create_schedule({out});
   schedule::Stage st = s[out];
   std::vector<ir::IterVar> kept(st.axis().begin(), st.axis().end() - 1);
   ir::IterVar scan = st.axis().back();
   if (!kept.empty()) {
     ir::IterVar lane;
+    ir::IterVar vecs;
     if (mode == ScanMode::Vector) {
-      auto [ko, ki] = st.split(kept.back(), scan_lanes(t));
+      auto [ko, kb] = st.split(kept.back(), kColumnBlock);
+      auto [kv, kl] = st.split(kb, scan_lanes(t));
       kept.back() = ko;
-      lane = ki;
+      vecs = kv;
+      lane = kl;
     }
     ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
-    if (lane) st.reorder({outer, scan, lane}).vectorize(lane);
+    if (lane) st.reorder({outer, scan, vecs, lane}).vectorize(lane);
     st.parallel(outer);
   }
   return Generated{s, {x, prev, out}};
@@ -110,28 +120,29 @@ const OpDef& scan_opdef(const ScanInfo& info) {
   return *defs.at(static_cast<size_t>(&info - kScans));
 }
 
+// Also registers when the library loads, so list_ops shows the operator without a call.
 [[maybe_unused]] const bool kRegisteredAtLoad = (scan_opdef(kScans[0]), true);
 
 struct ScanCall {
   DataType in, out;
-  int axis;      // in the (at least 1-d) input
-  bool zero_d;   // the input is 0-d, viewed as shape (1,)
+  int axis;     // in the (at least 1-d) input
+  bool zero_d;  // the input is 0-d, viewed as shape (1,)
   std::vector<int64_t> shape;
 };
 
 ScanCall plan(const ScanInfo& info, const DLTensor* x, std::optional<int> axis, std::optional<DataType> dtype,
               bool include_initial) {
   ScanCall c;
-  c.in = detail::checked_dtype(info.name, x, "input");
+  c.in = reduction_detail::checked_dtype(info.name, x, "input");
   if (dtype && (dtype->lanes != 1 || dtype->is_handle() || dtype->code == ir::TypeCode::Complex))
     fail(OpError::Kind::Type, info.name, "unsupported dtype " + dtype->str());
   c.out = dtype.value_or(scan_default(c.in));
   c.zero_d = x->ndim == 0;
-  c.shape = c.zero_d ? std::vector<int64_t>{1} : detail::shape_of(x);
+  c.shape = c.zero_d ? std::vector<int64_t>{1} : reduction_detail::shape_of(x);
   const int nd = static_cast<int>(c.shape.size());
   if (!axis && nd > 1)
     fail(OpError::Kind::Value, info.name, "axis must be given for arrays of more than one dimension");
-  c.axis = detail::normalize_axis(info.name, axis.value_or(0), nd);
+  c.axis = reduction_detail::normalize_axis(info.name, axis.value_or(0), nd);
   if (include_initial) c.shape[c.axis] += 1;
   return c;
 }
@@ -140,8 +151,10 @@ ScanCall plan(const ScanInfo& info, const DLTensor* x, std::optional<int> axis, 
 void fill_identity(DLTensor* dst, DataType t, bool one) {
   uint64_t bits = 0;
   if (one) {
-    if (t.is_float16()) bits = 0x3C00;
-    else if (t.is_bfloat16()) bits = 0x3F80;
+    if (t.is_float16())
+      bits = 0x3C00;
+    else if (t.is_bfloat16())
+      bits = 0x3F80;
     else if (t == DataType::Float(32)) {
       float f = 1.0f;
       std::memcpy(&bits, &f, 4);
@@ -152,32 +165,32 @@ void fill_identity(DLTensor* dst, DataType t, bool one) {
       bits = 1;
     }
   }
-  detail::Scratch one_value(std::vector<int64_t>{}, t);
+  reduction_detail::Scratch one_value(std::vector<int64_t>{}, t);
   std::memcpy(one_value.storage.data(), &bits, static_cast<size_t>(t.bytes()));
   // Broadcast the single value: a view of it with every stride 0.
-  detail::View src;
+  reduction_detail::View src;
   src.data = one_value.dl.data;
   src.dtype = dst->dtype;
-  src.shape = detail::shape_of(dst);
+  src.shape = reduction_detail::shape_of(dst);
   src.strides.assign(src.shape.size(), 0);
-  detail::copy_elements(src.get(), dst);
+  reduction_detail::copy_elements(src.get(), dst);
 }
 
 void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTensor* out, bool include_initial) {
-  detail::View xv = detail::view_of(x), ov = detail::view_of(out);
+  reduction_detail::View xv = reduction_detail::view_of(x), ov = reduction_detail::view_of(out);
   if (c.zero_d) {
     xv.shape = {1};
     xv.strides = {1};
   }
   const int64_t out_bytes = c.out.bytes();
   if (include_initial) {
-    detail::View first = ov;
+    reduction_detail::View first = ov;
     first.shape[c.axis] = 1;
     fill_identity(first.get(), c.out, !info.is_sum);
     ov.byte_offset += static_cast<uint64_t>(ov.strides[c.axis] * out_bytes);
     ov.shape[c.axis] -= 1;
   }
-  if (detail::numel(ov.shape) == 0) return;
+  if (reduction_detail::numel(ov.shape) == 0) return;
   // Kernel view: kept axes (size 1 dropped, contiguous neighbours merged), scan axis last.
   struct Dim {
     int64_t extent, xs, os;
@@ -192,7 +205,7 @@ void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTens
       kept.push_back(dim);
     }
   }
-  detail::View kx = xv, ko = ov;
+  reduction_detail::View kx = xv, ko = ov;
   kx.shape.clear();
   kx.strides.clear();
   ko.shape.clear();
@@ -208,12 +221,15 @@ void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTens
   ko.shape.push_back(ov.shape[c.axis]);
   ko.strides.push_back(ov.strides[c.axis]);
   ScanMode mode = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out) ? ScanMode::Vector
-                                                                                                   : ScanMode::Rows;
-  Variant v{Signature{{c.in}, {c.out}, {c.out}}, static_cast<int>(kept.size()) + 1, Layout::Strided, "llvm",
+                                                                                                  : ScanMode::Rows;
+  Variant v{Signature{{c.in}, {c.out}, {c.out}},
+            static_cast<int>(kept.size()) + 1,
+            Layout::Strided,
+            "llvm",
             {static_cast<int64_t>(kept.size()), static_cast<int64_t>(mode)}};
   const Kernel& k = detail::kernel_for(scan_opdef(info), v);
-  detail::View prev = ko;
-  detail::run_kernel(k, {kx.get(), prev.get(), ko.get()});
+  reduction_detail::View prev = ko;
+  reduction_detail::run_kernel(k, {kx.get(), prev.get(), ko.get()});
 }
 
 }  // namespace
@@ -228,15 +244,19 @@ void cumulative(const std::string& op, const DLTensor* x, std::optional<int> axi
                 bool include_initial, DLTensor* out) {
   const ScanInfo& info = lookup(op);
   ScanCall c = plan(info, x, axis, dtype, include_initial);
-  detail::check_output(op, out, c.shape, c.out);
-  if (detail::numel(c.shape) == 0) return;
-  if (detail::may_overlap(x, out)) {
-    detail::Scratch tmp(c.shape, c.out);
+  reduction_detail::check_output(op, out, c.shape, c.out);
+  if (reduction_detail::numel(c.shape) == 0) return;
+  if (reduction_detail::may_overlap(x, out)) {
+    reduction_detail::Scratch tmp(c.shape, c.out);
     run_scan(info, c, x, &tmp.dl, include_initial);
-    detail::copy_elements(&tmp.dl, out);
+    reduction_detail::copy_elements(&tmp.dl, out);
     return;
   }
   run_scan(info, c, x, out, include_initial);
 }
+
+namespace reduction_detail {
+void register_scans() { scan_opdef(kScans[0]); }
+}  // namespace reduction_detail
 
 }  // namespace tessera::ops

@@ -4,14 +4,16 @@
 // accumulator stage is computed at it in local memory, so accumulators stay in registers:
 //  - Inner: the last reduced axis is split into vector lanes that rfactor turns into a
 //    local vector of partial results, summed once per output element.
-//  - Outer: the last kept axis is split into vectors; the reduction loops run outside the
-//    vector, so every step loads contiguous input and updates a vector of accumulators.
+//  - Outer: the last kept axis is split into blocks of vectors; the reduction loops run
+//    outside the block, so every step loads a contiguous run of input and updates local
+//    accumulators.
+//  - OuterRows: see VecMode; for sum(axis=0) of a tall matrix, as NumPy walks it.
 // With nothing kept (a full reduction), partial results of blocks are computed in parallel
 // (rfactor over the outer reduced axis), each with vector lanes when the inner reduced
 // axis is contiguous, then combined in order.
 #include "ops/reduction_internal.h"
 
-namespace tessera::ops::detail {
+namespace tessera::ops::reduction_detail {
 namespace {
 
 using schedule::Schedule;
@@ -20,6 +22,10 @@ using te::Tensor;
 
 constexpr int64_t kBlockElements = 16384;  // per parallel task of a 1-D full reduction
 constexpr int64_t kParts = 64;             // parallel tasks of a multi-axis full reduction
+constexpr int64_t kRowParts = 16;          // parallel blocks of rows of an OuterRows reduction
+// Kept elements per task of an Outer reduction: each step of the reduction loop reads a
+// contiguous run of this many elements (whole cache lines, one page) into local accumulators.
+constexpr int64_t kColumnBlock = 1024;
 
 std::vector<ir::IterVar> concat(std::vector<ir::IterVar> a, const std::vector<ir::IterVar>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -58,6 +64,29 @@ void schedule_full(Schedule& s, const Tensor& t, int reduced_rank, VecMode mode,
   if (mode == VecMode::Inner) ps.vectorize(ax[1]);
 }
 
+// OuterRows: stage t reduces, per kept element, kRowParts partial results computed in
+// parallel over blocks of the first reduced axis; every stage is a root stage.
+void schedule_row_partials(Schedule& s, const Tensor& t, int kept_rank, int lanes) {
+  Stage st = s[t];
+  auto [ro, ri] = st.split_nparts(st.reduce_axis()[0], kRowParts);
+  (void)ri;
+  Tensor rf = s.rfactor(t, ro);  // rf[part, kept...] reduces (ri, r1, ...)
+  Stage rs = s[rf];
+  std::vector<ir::IterVar> ax = rs.axis();
+  auto [kv, kl] = rs.split(ax.back(), lanes);
+  std::vector<ir::IterVar> order = {ax[0]};
+  order.insert(order.end(), ax.begin() + 1, ax.end() - 1);
+  order = concat(concat(order, rs.reduce_axis()), {kv, kl});
+  rs.reorder(order).parallel(ax[0]).vectorize(kl);
+  // The partials, added up: vectors across the last kept axis, the parts inside.
+  Stage fs = s[t];
+  std::vector<ir::IterVar> kept = fs.axis();
+  auto [cv, cl] = fs.split(kept.back(), lanes);
+  kept.back() = cv;
+  fs.reorder(concat(concat(kept, fs.reduce_axis()), {cl}));
+  fs.parallel(kept_rank > 1 ? fs.fuse(kept) : cv).vectorize(cl);
+}
+
 }  // namespace
 
 void schedule_reduction(Schedule& s, const std::vector<Tensor>& reductions, const Tensor& out, int kept_rank,
@@ -68,26 +97,50 @@ void schedule_reduction(Schedule& s, const std::vector<Tensor>& reductions, cons
   }
   Stage os = s[out];
   std::vector<ir::IterVar> kept = os.axis();
+  if (mode == VecMode::OuterRows) {
+    for (const Tensor& t : reductions) schedule_row_partials(s, t, kept_rank, lanes);
+    auto [jv, jl] = os.split(kept.back(), lanes);
+    kept.back() = jv;
+    os.parallel(kept_rank > 1 ? os.fuse(kept) : jv).vectorize(jl);
+    return;
+  }
   ir::IterVar vec;
   if (mode == VecMode::Outer) {
-    auto [jo, ji] = os.split(kept.back(), lanes);
+    auto [jo, jb] = os.split(kept.back(), kColumnBlock);
+    auto [jv, jl] = os.split(jb, lanes);
     kept.back() = jo;
-    vec = ji;
+    vec = jl;
   }
   ir::IterVar outer = kept.size() > 1 ? os.fuse(kept) : kept[0];
   os.parallel(outer);
   if (vec) os.vectorize(vec);
-  for (const Tensor& t : reductions) {
-    Tensor partials = mode == VecMode::Inner ? vector_partials(s, t, lanes) : Tensor();
-    Stage st = s[t];
-    st.compute_at(os, outer).set_scope("local");
-    if (partials.defined()) s[partials].compute_at(st, st.axis().back()).set_scope("local");
+  // Each stage is computed inside the loop nest of its reader (the last one inside the
+  // output's, earlier ones, read by later ones, inside those), at the innermost kept loop
+  // that encloses the reader's reduction loops.
+  Stage anchor = os;
+  ir::IterVar anchor_axis = outer;
+  for (auto it = reductions.rbegin(); it != reductions.rend(); ++it) {
+    Tensor partials = mode == VecMode::Inner ? vector_partials(s, *it, lanes) : Tensor();
+    Stage st = s[*it];
+    st.compute_at(anchor, anchor_axis).set_scope("local");
+    anchor = st;
+    anchor_axis = st.axis().back();
+    if (partials.defined()) {  // the partials stage is the one that reads the input
+      Stage ps = s[partials];
+      ps.compute_at(st, st.axis().back()).set_scope("local");
+      anchor = ps;
+      anchor_axis = ps.axis().back();
+    }
     if (mode == VecMode::Outer) {
+      auto [ko, kb] = st.split(st.axis().back(), kColumnBlock);  // ko: one iteration
+      auto [kv, kl] = st.split(kb, lanes);
       std::vector<ir::IterVar> order(st.axis().begin(), st.axis().end() - 1);
-      order = concat(concat(order, st.reduce_axis()), {st.axis().back()});
-      st.reorder(order).vectorize(st.axis().back());
+      order.push_back(ko);
+      order = concat(concat(order, st.reduce_axis()), {kv, kl});
+      st.reorder(order).vectorize(kl);
+      anchor_axis = ko;
     }
   }
 }
 
-}  // namespace tessera::ops::detail
+}  // namespace tessera::ops::reduction_detail

@@ -6,7 +6,7 @@
 #include "ops/reduction_internal.h"
 #include "tessera/runtime/kernel_abi.h"
 
-namespace tessera::ops::detail {
+namespace tessera::ops::reduction_detail {
 
 void fail(OpError::Kind kind, const std::string& op, const std::string& msg) { throw OpError(kind, op + ": " + msg); }
 
@@ -25,23 +25,36 @@ DataType checked_dtype(const std::string& op, const DLTensor* t, const std::stri
   if (d.lanes == 1) {
     if (d.code == kDLBool && d.bits == 8) return DataType::Bool();
     if (d.code == kDLInt && (d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::Int(d.bits);
-    if (d.code == kDLUInt && (d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::UInt(d.bits);
+    if (d.code == kDLUInt && (d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64))
+      return DataType::UInt(d.bits);
     if (d.code == kDLFloat && (d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::Float(d.bits);
     if (d.code == kDLBfloat && d.bits == 16) return DataType::BFloat16();
   }
-  fail(OpError::Kind::Type, op, what + " has an unsupported dtype (code " + std::to_string(d.code) + ", bits " +
-                                    std::to_string(d.bits) + ", lanes " + std::to_string(d.lanes) + ")");
+  fail(OpError::Kind::Type, op,
+       what + " has an unsupported dtype (code " + std::to_string(d.code) + ", bits " + std::to_string(d.bits) +
+           ", lanes " + std::to_string(d.lanes) + ")");
 }
 
 DLDataType to_dl(DataType t) {
   uint8_t code = kDLInt;
   switch (t.code) {
-    case ir::TypeCode::Bool: code = kDLBool; break;
-    case ir::TypeCode::Int: code = kDLInt; break;
-    case ir::TypeCode::UInt: code = kDLUInt; break;
-    case ir::TypeCode::Float: code = kDLFloat; break;
-    case ir::TypeCode::BFloat: code = kDLBfloat; break;
-    default: throw std::invalid_argument("to_dl: no DLPack dtype for " + t.str());
+    case ir::TypeCode::Bool:
+      code = kDLBool;
+      break;
+    case ir::TypeCode::Int:
+      code = kDLInt;
+      break;
+    case ir::TypeCode::UInt:
+      code = kDLUInt;
+      break;
+    case ir::TypeCode::Float:
+      code = kDLFloat;
+      break;
+    case ir::TypeCode::BFloat:
+      code = kDLBfloat;
+      break;
+    default:
+      throw std::invalid_argument("to_dl: no DLPack dtype for " + t.str());
   }
   return {code, t.bits, 1};
 }
@@ -72,8 +85,8 @@ std::string shape_str(const std::vector<int64_t>& shape) {
 
 int normalize_axis(const std::string& op, int axis, int ndim) {
   if (axis < -ndim || axis >= ndim)
-    fail(OpError::Kind::Value, op, "axis " + std::to_string(axis) + " is out of bounds for array of dimension " +
-                                       std::to_string(ndim));
+    fail(OpError::Kind::Value, op,
+         "axis " + std::to_string(axis) + " is out of bounds for array of dimension " + std::to_string(ndim));
   return axis < 0 ? axis + ndim : axis;
 }
 
@@ -180,4 +193,43 @@ void run_kernel(const Kernel& k, const std::vector<DLTensor*>& tensors, const st
     throw OpError(OpError::Kind::Value, tessera_last_error());
 }
 
-}  // namespace tessera::ops::detail
+std::vector<StridedDim> collapse_dims(const std::vector<StridedDim>& dims) {
+  std::vector<StridedDim> out;
+  for (const StridedDim& d : dims) {
+    if (d.extent == 1) continue;
+    bool merge = !out.empty();
+    for (size_t i = 0; merge && i < d.strides.size(); ++i) merge = out.back().strides[i] == d.strides[i] * d.extent;
+    if (merge) {
+      out.back().extent *= d.extent;
+      out.back().strides = d.strides;
+    } else {
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+std::vector<int64_t> broadcast_shapes(const std::string& op, const std::vector<int64_t>& x,
+                                      const std::vector<int64_t>& y) {
+  size_t nd = std::max(x.size(), y.size());
+  std::vector<int64_t> out(nd, 1);
+  for (size_t d = 0; d < nd; ++d) {
+    int64_t ex = d + x.size() >= nd ? x[d + x.size() - nd] : 1;
+    int64_t ey = d + y.size() >= nd ? y[d + y.size() - nd] : 1;
+    if (ex != ey && ex != 1 && ey != 1)
+      fail(OpError::Kind::Value, op,
+           "operands could not be broadcast together with shapes " + shape_str(x) + " " + shape_str(y));
+    out[d] = ex == 1 ? ey : ex;
+  }
+  return out;
+}
+
+std::vector<int64_t> broadcast_strides(const std::vector<int64_t>& t_shape, const std::vector<int64_t>& t_strides,
+                                       const std::vector<int64_t>& shape) {
+  std::vector<int64_t> out(shape.size(), 0);
+  size_t off = shape.size() - t_shape.size();
+  for (size_t d = 0; d < t_shape.size(); ++d) out[off + d] = t_shape[d] == 1 ? 0 : t_strides[d];
+  return out;
+}
+
+}  // namespace tessera::ops::reduction_detail

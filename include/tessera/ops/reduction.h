@@ -14,10 +14,11 @@
 //    int64, of unsigned ones uint64; floats keep their dtype; mean/var/std of bool and
 //    integers give float64; argmin/argmax/count_nonzero give int64, all/any bool. `dtype`
 //    (sum, prod, mean, var, std only) sets the result dtype, and the elements are cast to it
-//    first, as NumPy does.
+//    first, as NumPy does. var/std take only floating dtypes (NumPy also accepts integer
+//    ones; here that is an OpError(Type)).
 //  - float16, bfloat16 and float32 sums (and mean, var, std) accumulate in float64, which
 //    is at least as accurate as NumPy's pairwise summation; float64 sums use blocked
-//    partial sums. Integer arithmetic wraps.
+//    partial sums. prod multiplies in the result dtype. Integer arithmetic wraps.
 //  - min/max/argmin/argmax propagate NaN (argmin/argmax return the first NaN); ties give
 //    the first occurrence. Reducing an axis of length 0 is an error for min, max, argmin
 //    and argmax, and gives the identity otherwise (sum 0, prod 1, all true, any false;
@@ -52,6 +53,11 @@ void reduce(const std::string& op, const DLTensor* x, const std::vector<int>& ax
 // The names reduce() accepts.
 std::vector<std::string> reduction_ops();
 
+// Registers the OpDefs of this header's operators (reductions, cumulative_sum/prod, matmul,
+// vecdot) with defop; idempotent and thread-safe. They also register when the library
+// loads; this is the explicit hook for ops::ensure_registered().
+void register_reduction_ops();
+
 // Shape and dtype of a result (cumulative and linear-algebra operators).
 struct OutputPlan {
   std::vector<int64_t> shape;
@@ -64,8 +70,8 @@ struct OutputPlan {
 // (NumPy's accumulate: a float32 cumulative sum adds in float32, in order).
 OutputPlan plan_cumulative(const std::string& op, const DLTensor* x, std::optional<int> axis,
                            std::optional<DataType> dtype, bool include_initial);
-void cumulative(const std::string& op, const DLTensor* x, std::optional<int> axis,
-                std::optional<DataType> dtype, bool include_initial, DLTensor* out);
+void cumulative(const std::string& op, const DLTensor* x, std::optional<int> axis, std::optional<DataType> dtype,
+                bool include_initial, DLTensor* out);
 
 // matmul (NumPy): 1-D operands are promoted to matrices and the added dimension removed
 // from the result; leading dimensions broadcast. Result dtype = promotion of the inputs;
@@ -79,8 +85,8 @@ OutputPlan plan_tensordot(const DLTensor* a, const DLTensor* b, int axes);
 OutputPlan plan_tensordot(const DLTensor* a, const DLTensor* b, const std::vector<int>& axes_a,
                           const std::vector<int>& axes_b);
 void tensordot(const DLTensor* a, const DLTensor* b, int axes, DLTensor* out);
-void tensordot(const DLTensor* a, const DLTensor* b, const std::vector<int>& axes_a,
-               const std::vector<int>& axes_b, DLTensor* out);
+void tensordot(const DLTensor* a, const DLTensor* b, const std::vector<int>& axes_a, const std::vector<int>& axes_b,
+               DLTensor* out);
 
 // vecdot (NumPy's gufunc (n),(n)->(), real dtypes): sum over `axis` of a * b. `axis` is
 // taken in each operand (as NumPy does; a negative axis counts from the end as the Array
