@@ -299,4 +299,19 @@ void post_order_visit(const Stmt& s, const std::function<void(const Stmt&)>& stm
   PostOrder(stmt_fn, expr_fn).visit(s);
 }
 
+std::unordered_set<const VarNode*> vars_bound_in(const Stmt& s) {
+  std::unordered_set<const VarNode*> bound;
+  post_order_visit(
+      s,
+      [&](const Stmt& x) {
+        if (const auto* f = x.as<ForNode>()) bound.insert(f->var.get());
+        if (const auto* l = x.as<LetStmtNode>()) bound.insert(l->var.get());
+        if (const auto* a = x.as<AllocateNode>()) bound.insert(a->buffer->data.get());
+      },
+      [&](const Expr& x) {
+        if (const auto* l = x.as<LetNode>()) bound.insert(l->var.get());
+      });
+  return bound;
+}
+
 }  // namespace tessera::ir

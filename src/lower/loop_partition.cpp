@@ -279,20 +279,6 @@ bool one_exact_bound(const std::vector<GuardBound>& bounds, bool upper) {
   return first != nullptr;
 }
 
-std::unordered_set<const VarNode*> vars_bound_in(const Stmt& s) {
-  std::unordered_set<const VarNode*> bound;
-  post_order_visit(
-      s,
-      [&](const Stmt& x) {
-        if (const auto* f = x.as<ForNode>()) bound.insert(f->var.get());
-        if (const auto* l = x.as<LetStmtNode>()) bound.insert(l->var.get());
-        if (const auto* a = x.as<AllocateNode>()) bound.insert(a->buffer->data.get());
-      },
-      [&](const Expr& x) {
-        if (const auto* l = x.as<LetNode>()) bound.insert(l->var.get());
-      });
-  return bound;
-}
 
 class LoopPartitioner : public IRMutator {
  protected:

@@ -341,19 +341,6 @@ std::vector<Var> symbolic_ramp_strides(const Stmt& s) {
   return strides;
 }
 
-std::unordered_set<const VarNode*> vars_bound_in(const Stmt& s) {
-  std::unordered_set<const VarNode*> bound;
-  post_order_visit(
-      s,
-      [&](const Stmt& x) {
-        if (const auto* f = x.as<ForNode>()) bound.insert(f->var.get());
-        if (const auto* l = x.as<LetStmtNode>()) bound.insert(l->var.get());
-      },
-      [&](const Expr& x) {
-        if (const auto* l = x.as<LetNode>()) bound.insert(l->var.get());
-      });
-  return bound;
-}
 
 class LoopVectorizer : public IRMutator {
  protected:

@@ -27,6 +27,9 @@ bool uses_any(const Expr& e, const std::function<bool(const VarNode*)>& pred);
 std::vector<Var> free_vars(const Stmt& s);
 std::vector<Var> free_vars(const Expr& e);
 
+// Variables bound inside s: loop variables, Let/LetStmt variables, allocation handles.
+std::unordered_set<const VarNode*> vars_bound_in(const Stmt& s);
+
 // Structural equality: same node kinds, types, constants and the same Var identities.
 bool equal(const Expr& a, const Expr& b);
 bool equal(const Stmt& a, const Stmt& b);
