@@ -37,7 +37,9 @@ int float_bits_for_integer(DataType t) {
 // NumPy's default float for math on integer and bool inputs (see op.h).
 DataType math_float_type(const char* what, DataType t) {
   if (t.is_float()) return t;
-  if (t.is_bool() || (t.is_integer() && t.bits <= 16)) return DataType::Float(32, t.lanes);
+  // NumPy's float for integer math: float16 for bool and 8-bit, float32 for 16-bit.
+  if (t.is_bool() || (t.is_integer() && t.bits <= 8)) return DataType::Float(16, t.lanes);
+  if (t.is_integer() && t.bits <= 16) return DataType::Float(32, t.lanes);
   if (t.is_integer()) return DataType::Float(64, t.lanes);
   user_error(std::string(what) + ": needs a numeric operand, got " + t.str());
 }
@@ -171,7 +173,10 @@ Expr binary_math(const char* what, Intrinsic op, Expr x, Expr y) {
   require_defined(what, x);
   require_defined(what, y);
   match_lanes(what, &x, &y);
-  DataType t = math_float_type(what, promote_types(x.type(), y.type()));
+  // Each operand's own float first: atan2(int8, uint8) is float16, as in NumPy.
+  DataType t = promote_types(math_float_type(what, x.type()), math_float_type(what, y.type()));
+  // nextafter steps in the operands' own precision, so 16-bit floats are not widened.
+  if (op == Intrinsic::Nextafter) return CallNode::make(t, op, {cast(t, x), cast(t, y)});
   return float_call(op, {cast(t, x), cast(t, y)});
 }
 

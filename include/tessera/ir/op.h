@@ -88,9 +88,9 @@ Expr select(const Expr& cond, int t, const Expr& f);
 Expr select(const Expr& cond, const Expr& t, double f);
 Expr select(const Expr& cond, double t, const Expr& f);
 
-// Math. Integer and Bool arguments are converted to the default float (float64, or float32
-// for int8/int16/uint8/uint16/bool as NumPy does); float16/bfloat16 compute in float32 and
-// the result keeps the 16-bit type.
+// Math. Integer and Bool arguments are converted to NumPy's float for them (float16 for
+// bool and 8-bit integers, float32 for 16-bit, float64 wider); float16/bfloat16 compute in
+// float32 and the result keeps the 16-bit type.
 #define TESSERA_DECLARE_UNARY_MATH(NAME) Expr NAME(const Expr& x);
 TESSERA_DECLARE_UNARY_MATH(exp)
 TESSERA_DECLARE_UNARY_MATH(exp2)
