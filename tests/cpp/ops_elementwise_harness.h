@@ -179,7 +179,7 @@ inline void fill(Array& a, uint64_t seed) {
     if (t.is_bool()) {
       v = rng() & 1;
     } else if (t.is_integer()) {
-      int64_t lo = t.is_int() ? -(int64_t{1} << (t.bits - 1)) : 0;
+      int64_t lo = t.is_int() ? static_cast<int64_t>(~uint64_t{0} << (t.bits - 1)) : 0;  // no signed overflow
       int64_t hi = t.is_int() ? static_cast<int64_t>((uint64_t{1} << (t.bits - 1)) - 1) : -1;  // uint max as bits
       const int64_t specials[] = {lo, hi, 0, 1, -1, lo + 1, hi - 1, 2};
       if (p < 0.15) v = static_cast<uint64_t>(specials[rng() % 8]);

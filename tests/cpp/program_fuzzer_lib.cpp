@@ -149,7 +149,7 @@ uint64_t random_element(Rng& r, DataType t) {
   if (t.is_bool()) return r.below(2);
   if (t.is_integer()) {
     uint64_t mask = t.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << t.bits) - 1;
-    int64_t min = t.is_int() ? -(int64_t{1} << (t.bits - 1)) : 0;
+    int64_t min = t.is_int() ? static_cast<int64_t>(~uint64_t{0} << (t.bits - 1)) : 0;  // no signed overflow
     int64_t max = t.is_int() ? static_cast<int64_t>(mask >> 1) : static_cast<int64_t>(mask);
     int k = r.below(100);
     int64_t v;
