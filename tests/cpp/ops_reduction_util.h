@@ -11,6 +11,7 @@
 #include <random>
 
 #include "tessera/ops/reduction.h"
+#include "test_util.h"
 
 namespace tessera::ops_reduction_test {
 
@@ -97,18 +98,7 @@ inline DLDataType dl_of(DataType t) {
 }
 
 inline std::vector<std::vector<int64_t>> indices(const std::vector<int64_t>& shape) {
-  std::vector<std::vector<int64_t>> out;
-  int64_t n = count(shape);
-  for (int64_t flat = 0; flat < n; ++flat) {
-    std::vector<int64_t> idx(shape.size());
-    int64_t r = flat;
-    for (size_t d = shape.size(); d-- > 0;) {
-      idx[d] = r % shape[d];
-      r /= shape[d];
-    }
-    out.push_back(idx);
-  }
-  return out;
+  return testing::all_indices(shape);
 }
 
 struct Arr {

@@ -27,10 +27,6 @@ namespace tessera::fuzz {
 namespace {
 
 using ir::DataType;
-using schedule::ScheduleError;
-using te::Tensor;
-
-using ir::DataType;
 using ir::Expr;
 using ir::IterVar;
 using ir::Var;
