@@ -95,6 +95,9 @@ struct GuardBound {
   bool is_upper;  // v < bound when true, v >= bound otherwise
   Expr bound;
   bool exact;  // the conjunct depends on nothing inner: it is false outside that range
+  // Upper bounds only: from this v on the conjunct is false for every inner iteration
+  // (undefined when that point cannot be computed).
+  Expr live_end;
 };
 
 bool contains_load(const Expr& e) {
@@ -182,9 +185,13 @@ std::optional<GuardBound> analyze_conjunct(const Expr& cond, const LoopContext& 
   bool exact = !uses_any(rest, [&](const VarNode* x) {
     return loop.bound_inside.count(x) != 0 || inner_scope.count(x) != 0;
   });
-  if (coeff > 0)
-    return GuardBound{true, simplify(floordiv(Expr(coeff - 1) - rest_max, Expr(coeff))), exact};
-  return GuardBound{false, simplify(floordiv(rest_max + Expr(-coeff), Expr(-coeff))), exact};
+  if (coeff < 0) return GuardBound{false, simplify(floordiv(rest_max + Expr(-coeff), Expr(-coeff))), exact, Expr()};
+  Expr live_end;
+  Expr rest_min = bounds_of(rest, inner_scope).min;
+  if (rest_min.defined() && !contains_load(rest_min) &&
+      !uses_any(rest_min, [&](const VarNode* x) { return loop.bound_inside.count(x) != 0; }))
+    live_end = simplify(floordiv(Expr(coeff - 1) - rest_min, Expr(coeff)));
+  return GuardBound{true, simplify(floordiv(Expr(coeff - 1) - rest_max, Expr(coeff))), exact, live_end};
 }
 
 void split_conjuncts(const Expr& cond, std::vector<Expr>* out) {
@@ -215,6 +222,12 @@ class GuardRemover : public IRMutator {
     return std::move(found_);
   }
 
+  // After collect(): the points past which each effect's enclosing guard is false for every
+  // inner iteration; empty when some effect is not under such a guard.
+  std::vector<Expr> effect_live_ends() const {
+    return unguarded_effect_ ? std::vector<Expr>{} : effect_live_ends_;
+  }
+
  protected:
   Stmt mutate_for(const ForNode* op, const Stmt& self) override {
     scope_[op->var.get()] = loop_range(op);
@@ -242,7 +255,9 @@ class GuardRemover : public IRMutator {
     if (falsifying && is_false) {
       return op->else_case.defined() ? mutate(op->else_case) : SeqNode::make({});
     }
+    if (mode_ == Mode::Collect) guards_.push_back(live_end_of(conjuncts));
     Stmt then_case = mutate(op->then_case);
+    if (mode_ == Mode::Collect) guards_.pop_back();
     Stmt else_case = op->else_case.defined() ? mutate(op->else_case) : Stmt();
     if (mode_ == Mode::Collect) return self;
     if (!kept.defined()) return then_case;
@@ -251,11 +266,44 @@ class GuardRemover : public IRMutator {
     return IfThenElseNode::make(kept, then_case, else_case);
   }
 
+  Stmt mutate_store(const StoreNode* op, const Stmt& self) override {
+    note_effect();
+    return IRMutator::mutate_store(op, self);
+  }
+  Stmt mutate_assert(const AssertNode* op, const Stmt& self) override {
+    note_effect();
+    return IRMutator::mutate_assert(op, self);
+  }
+  Stmt mutate_evaluate(const EvaluateNode* op, const Stmt& self) override {
+    note_effect();
+    return IRMutator::mutate_evaluate(op, self);
+  }
+
  private:
+  // The live end of an If's condition: any of its upper conjuncts being false suffices.
+  Expr live_end_of(const std::vector<Expr>& conjuncts) const {
+    for (const Expr& c : conjuncts)
+      if (auto b = analyze_conjunct(c, loop_, scope_); b && b->is_upper && b->live_end.defined()) return b->live_end;
+    return Expr();
+  }
+
+  void note_effect() {
+    if (mode_ != Mode::Collect) return;
+    for (auto it = guards_.rbegin(); it != guards_.rend(); ++it)
+      if (it->defined()) {
+        effect_live_ends_.push_back(*it);
+        return;
+      }
+    unguarded_effect_ = true;
+  }
+
   const LoopContext& loop_;
   Mode mode_;
   BoundsScope scope_;
   std::vector<GuardBound> found_;
+  std::vector<Expr> guards_;  // live ends of the enclosing Ifs (undefined: none)
+  std::vector<Expr> effect_live_ends_;
+  bool unguarded_effect_ = false;
 };
 
 // Whether running s changes anything (a loop over such a body can be dropped).
@@ -335,11 +383,20 @@ class LoopPartitioner : public IRMutator {
     using Mode = GuardRemover::Mode;
     LoopContext loop{op->var.get(), vars_bound_in(op->body)};
     loop.bound_inside.insert(op->var.get());
-    std::vector<GuardBound> bounds = GuardRemover(loop, Mode::Collect).collect(op->body);
+    GuardRemover collector(loop, Mode::Collect);
+    std::vector<GuardBound> bounds = collector.collect(op->body);
     if (bounds.empty()) return Stmt();
 
     Expr begin = op->min;
     Expr end = simplify(add_terms(op->min, op->extent), scope_);
+    // Past the last point where some effect's guard can hold, iterations do nothing.
+    // (An exact upper bound already drops that part, see outer_body.)
+    std::vector<Expr> live_ends = collector.effect_live_ends();
+    if (!live_ends.empty() && !one_exact_bound(bounds, true)) {
+      Expr live = live_ends[0];
+      for (size_t i = 1; i < live_ends.size(); ++i) live = max_of(live, live_ends[i]);
+      if (!prove_le(end, live)) end = max_of(min_of(live, end), begin);
+    }
     Expr lo, hi;
     for (const GuardBound& b : bounds) {
       Expr& side = b.is_upper ? hi : lo;

@@ -13,6 +13,9 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, std::unique_ptr<OpDef>> ops;
+  // Replaced definitions stay alive: callers may hold references, and dispatch memoizes by
+  // address, so an address is never reused for another definition.
+  std::vector<std::unique_ptr<OpDef>> replaced;
 };
 
 Registry& registry() {
@@ -69,6 +72,7 @@ const OpDef& defop(OpDef def) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
   auto& slot = r.ops[def.name];
+  if (slot) r.replaced.push_back(std::move(slot));
   slot = std::make_unique<OpDef>(std::move(def));
   return *slot;
 }

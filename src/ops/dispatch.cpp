@@ -1,10 +1,17 @@
 // Operator calls on DLTensors: resolve dtypes, broadcast, collapse, pick and run a kernel.
+//
+// The hot path allocates nothing: operands live in fixed arrays on the stack, the dtype rule
+// and the kernel lookup are memoized per thread (no lock), and error messages are built only
+// when a check fails.
 #include "tessera/ops/dispatch.h"
 
 #include <algorithm>
-#include <cstring>
+#include <cstdlib>
+#include <memory>
+#include <unordered_map>
 
 #include "ops/kernel_cache.h"
+#include "tessera/ops/elementwise.h"
 #include "tessera/ops/library.h"
 #include "tessera/runtime/kernel_abi.h"
 
@@ -12,9 +19,14 @@ namespace tessera::ops {
 namespace {
 
 constexpr int kMaxRank = 32;
+constexpr int kMaxOperands = 16;
 
 [[noreturn]] void fail(OpError::Kind kind, const OpDef& op, const std::string& msg) {
   throw OpError(kind, op.name + ": " + msg);
+}
+
+std::string operand_name(bool output, int index) {
+  return (output ? "output " : "operand ") + std::to_string(index);
 }
 
 std::string shape_str(const int64_t* shape, int ndim) {
@@ -23,40 +35,43 @@ std::string shape_str(const int64_t* shape, int ndim) {
   return s + (ndim == 1 ? ",)" : ")");
 }
 
-DataType dtype_of(const OpDef& op, const DLTensor* t, const std::string& what) {
+bool is_supported(const DLDataType& d) {
+  if (d.lanes != 1) return false;
+  switch (d.code) {
+    case kDLBool: return d.bits == 8;
+    case kDLInt:
+    case kDLUInt: return d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64;
+    case kDLFloat: return d.bits == 16 || d.bits == 32 || d.bits == 64;
+    case kDLBfloat: return d.bits == 16;
+    default: return false;
+  }
+}
+
+DataType dtype_of(const OpDef& op, const DLTensor* t, bool output, int index) {
   const DLDataType& d = t->dtype;
-  if (d.lanes == 1) {
-    if (d.code == kDLBool && d.bits == 8) return DataType::Bool();
-    if (d.code == kDLInt && (d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::Int(d.bits);
-    if (d.code == kDLUInt && (d.bits == 8 || d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::UInt(d.bits);
-    if (d.code == kDLFloat && (d.bits == 16 || d.bits == 32 || d.bits == 64)) return DataType::Float(d.bits);
-    if (d.code == kDLBfloat && d.bits == 16) return DataType::BFloat16();
-  }
-  fail(OpError::Kind::Type, op, what + " has an unsupported dtype (code " + std::to_string(d.code) + ", bits " +
-                                    std::to_string(d.bits) + ", lanes " + std::to_string(d.lanes) + ")");
+  if (!is_supported(d))
+    fail(OpError::Kind::Type, op, operand_name(output, index) + " has an unsupported dtype (code " +
+                                      std::to_string(d.code) + ", bits " + std::to_string(d.bits) + ", lanes " +
+                                      std::to_string(d.lanes) + ")");
+  // DLPack codes are the IR's type codes (tessera/ir/type.h).
+  return DataType(static_cast<ir::TypeCode>(d.code), d.bits);
 }
 
-// One operand's view over the broadcast shape: element strides, 0 where broadcast.
-struct Operand {
-  const DLTensor* t;
-  int64_t strides[kMaxRank];
-};
-
-void check_tensor(const OpDef& op, const DLTensor* t, const std::string& what) {
-  if (!t) fail(OpError::Kind::Value, op, what + " is null");
-  if (t->device.device_type != kDLCPU) fail(OpError::Kind::Value, op, what + " is not on the CPU");
+void check_tensor(const OpDef& op, const DLTensor* t, bool output, int index) {
+  if (!t) fail(OpError::Kind::Value, op, operand_name(output, index) + " is null");
+  if (t->device.device_type != kDLCPU) fail(OpError::Kind::Value, op, operand_name(output, index) + " is not on the CPU");
   if (t->ndim < 0 || t->ndim > kMaxRank)
-    fail(OpError::Kind::Value, op, what + " has " + std::to_string(t->ndim) + " dimensions (at most 32)");
-  for (int d = 0; d < t->ndim; ++d)
-    if (t->shape[d] < 0) fail(OpError::Kind::Value, op, what + " has a negative dimension");
-  if (!t->data && t->ndim > 0) {
-    int64_t n = 1;
-    for (int d = 0; d < t->ndim; ++d) n *= t->shape[d];
-    if (n > 0) fail(OpError::Kind::Value, op, what + " has no data");
+    fail(OpError::Kind::Value, op, operand_name(output, index) + " has " + std::to_string(t->ndim) +
+                                       " dimensions (at most 32)");
+  bool empty = false;
+  for (int d = 0; d < t->ndim; ++d) {
+    if (t->shape[d] < 0) fail(OpError::Kind::Value, op, operand_name(output, index) + " has a negative dimension");
+    empty |= t->shape[d] == 0;
   }
+  if (!t->data && !empty) fail(OpError::Kind::Value, op, operand_name(output, index) + " has no data");
 }
 
-// Right-aligned element strides of t over `shape` (rank nd).
+// Right-aligned element strides of t over `shape` (rank nd), 0 where broadcast.
 void broadcast_strides(const DLTensor* t, const int64_t* shape, int nd, int64_t* out) {
   int off = nd - t->ndim;
   int64_t compact = 1;
@@ -72,7 +87,7 @@ void broadcast_strides(const DLTensor* t, const int64_t* shape, int nd, int64_t*
   }
 }
 
-// Address range [lo, hi] in bytes that t's elements span.
+// Address range [lo, hi] in bytes that t's elements span; lo > hi when it has none.
 std::pair<intptr_t, intptr_t> extent_of(const DLTensor* t, const int64_t* strides, const int64_t* shape, int nd) {
   intptr_t base = reinterpret_cast<intptr_t>(t->data) + static_cast<intptr_t>(t->byte_offset);
   intptr_t lo = base, hi = base;
@@ -85,134 +100,262 @@ std::pair<intptr_t, intptr_t> extent_of(const DLTensor* t, const int64_t* stride
   return {lo, hi + bytes - 1};
 }
 
+// ---- per-thread memo tables ---------------------------------------------------------------
+
+// Input dtypes packed 16 bits each; only calls with at most 4 inputs are memoized.
+std::optional<uint64_t> pack_dtypes(const DataType* types, int n) {
+  if (n > 4) return std::nullopt;
+  uint64_t key = 0;
+  for (int i = 0; i < n; ++i)
+    key |= static_cast<uint64_t>((static_cast<unsigned>(types[i].code) << 8) | types[i].bits) << (16 * i);
+  return key;
+}
+
+struct TypeKey {
+  const OpDef* op;
+  uint64_t dtypes;
+  bool operator==(const TypeKey&) const = default;
+};
+struct KernelKey {
+  const OpDef* op;
+  uint64_t dtypes;
+  int32_t ndim;
+  int32_t layout_and_mask;  // layout in bit 0, inner-broadcast mask above it
+  bool operator==(const KernelKey&) const = default;
+};
+struct MemoHash {
+  size_t operator()(const TypeKey& k) const {
+    return std::hash<const void*>()(k.op) ^ (k.dtypes * 0x9E3779B97F4A7C15ull);
+  }
+  size_t operator()(const KernelKey& k) const {
+    return (*this)(TypeKey{k.op, k.dtypes}) ^ (static_cast<size_t>(k.ndim) << 40) ^
+           (static_cast<size_t>(k.layout_and_mask) * 0xBF58476D1CE4E5B9ull);
+  }
+};
+
+// Operator definitions are never freed (see defop), so their addresses are stable keys.
+const std::optional<Signature>& resolve_types(const OpDef& op, const DataType* in, int n) {
+  thread_local std::unordered_map<TypeKey, std::optional<Signature>, MemoHash> memo;
+  std::optional<uint64_t> key = pack_dtypes(in, n);
+  if (key) {
+    auto it = memo.find(TypeKey{&op, *key});
+    if (it != memo.end()) return it->second;
+  }
+  std::optional<Signature> sig = op.type_rule(std::vector<DataType>(in, in + n));
+  if (key) return memo.emplace(TypeKey{&op, *key}, std::move(sig)).first->second;
+  thread_local std::optional<Signature> unmemoized;
+  unmemoized = std::move(sig);
+  return unmemoized;
+}
+
+// What selects a kernel besides the operator and its signature.
+struct VariantChoice {
+  int ndim;
+  Layout layout;
+  int32_t inner_broadcast_mask;  // inputs broadcast along the innermost dimension
+
+  Variant variant(const Signature& sig) const {
+    Variant v{sig, ndim, layout, "llvm", {}};
+    if (inner_broadcast_mask) v.attrs = {inner_broadcast_mask};
+    return v;
+  }
+};
+
+TesseraKernelFn kernel_fn(const OpDef& op, const Signature& sig, std::optional<uint64_t> dtypes,
+                          const VariantChoice& choice) {
+  if (!dtypes) return detail::kernel_for(op, choice.variant(sig)).fn();
+  thread_local std::unordered_map<KernelKey, TesseraKernelFn, MemoHash> memo;
+  KernelKey key{&op, *dtypes, choice.ndim,
+                (choice.inner_broadcast_mask << 1) | (choice.layout == Layout::Contiguous ? 1 : 0)};
+  auto it = memo.find(key);
+  if (it != memo.end()) return it->second;
+  TesseraKernelFn fn = detail::kernel_for(op, choice.variant(sig)).fn();
+  memo.emplace(key, fn);
+  return fn;
+}
+
+// ---- one call -------------------------------------------------------------------------------
+
+struct Call {
+  const OpDef& op;
+  int n_in = 0, n_out = 0, nd = 0;
+  DataType in_types[kMaxOperands];
+  const Signature* sig = nullptr;
+  int64_t shape[kMaxRank];
+  const DLTensor* operands[kMaxOperands];  // inputs, then outputs
+  int64_t strides[kMaxOperands][kMaxRank];
+
+  explicit Call(const OpDef& o) : op(o) {}
+
+  void plan(const DLTensor* const* inputs, int n) {
+    if (n != op.num_inputs)
+      fail(OpError::Kind::Type, op, "expects " + std::to_string(op.num_inputs) + " inputs, got " + std::to_string(n));
+    if (n + op.num_outputs > kMaxOperands)
+      fail(OpError::Kind::Value, op, "has more than " + std::to_string(kMaxOperands) + " operands");
+    n_in = n;
+    for (int i = 0; i < n; ++i) {
+      check_tensor(op, inputs[i], false, i);
+      in_types[i] = dtype_of(op, inputs[i], false, i);
+      nd = std::max(nd, inputs[i]->ndim);
+      operands[i] = inputs[i];
+    }
+    const std::optional<Signature>& resolved = resolve_types(op, in_types, n);
+    if (!resolved) {
+      std::string list;
+      for (int i = 0; i < n; ++i) list += (i ? ", " : "") + in_types[i].str();
+      fail(OpError::Kind::Type, op, "not supported for input dtypes (" + list + ")");
+    }
+    sig = &*resolved;
+    broadcast_shape(inputs);
+  }
+
+  void broadcast_shape(const DLTensor* const* inputs) {
+    std::fill(shape, shape + nd, 1);
+    for (int i = 0; i < n_in; ++i) {
+      const DLTensor* t = inputs[i];
+      for (int d = 0; d < t->ndim; ++d) {
+        int64_t& s = shape[nd - t->ndim + d];
+        int64_t e = t->shape[d];
+        if (s == 1) s = e;
+        else if (e != 1 && e != s) {
+          std::string shapes;
+          for (int j = 0; j < n_in; ++j) shapes += " " + shape_str(inputs[j]->shape, inputs[j]->ndim);
+          fail(OpError::Kind::Value, op, "operands could not be broadcast together with shapes" + shapes);
+        }
+      }
+    }
+    if (!op.auto_broadcast)
+      for (int i = 0; i < n_in; ++i)
+        if (inputs[i]->ndim != nd || !std::equal(inputs[i]->shape, inputs[i]->shape + nd, shape))
+          fail(OpError::Kind::Value, op, "operands must have the same shape");
+  }
+
+  void check_outputs(DLTensor* const* outputs, int n) {
+    if (n != op.num_outputs)
+      fail(OpError::Kind::Type, op, "expects " + std::to_string(op.num_outputs) + " outputs, got " + std::to_string(n));
+    n_out = n;
+    for (int j = 0; j < n; ++j) {
+      check_tensor(op, outputs[j], true, j);
+      if (outputs[j]->ndim != nd || !std::equal(shape, shape + nd, outputs[j]->shape))
+        fail(OpError::Kind::Value, op, operand_name(true, j) + " has shape " +
+                                           shape_str(outputs[j]->shape, outputs[j]->ndim) + ", expected " +
+                                           shape_str(shape, nd));
+      DataType t = dtype_of(op, outputs[j], true, j);
+      if (t != sig->outputs[j])
+        fail(OpError::Kind::Type, op, operand_name(true, j) + " has dtype " + t.str() + ", expected " +
+                                          sig->outputs[j].str());
+      operands[n_in + j] = outputs[j];
+    }
+    for (int i = 0; i < n_in + n_out; ++i) broadcast_strides(operands[i], shape, nd, strides[i]);
+  }
+
+  int64_t size() const {
+    int64_t total = 1;
+    for (int d = 0; d < nd; ++d) total *= shape[d];
+    return total;
+  }
+
+  // Output j overlaps an input other than exactly (element for element, as in-place calls
+  // do), so writing it directly could change inputs before they are read.
+  bool needs_temporary(int j) const {
+    const int o = n_in + j;
+    auto [olo, ohi] = extent_of(operands[o], strides[o], shape, nd);
+    for (int i = 0; i < n_in; ++i) {
+      auto [ilo, ihi] = extent_of(operands[i], strides[i], shape, nd);
+      if (ilo > ohi || olo > ihi) continue;
+      bool same = operands[i]->data == operands[o]->data && operands[i]->byte_offset == operands[o]->byte_offset &&
+                  std::equal(strides[i], strides[i] + nd, strides[o]) &&
+                  operands[i]->dtype.bits == operands[o]->dtype.bits;
+      if (!same) return true;
+    }
+    return false;
+  }
+
+  void run() const {
+    const int n_ops = n_in + n_out;
+    // Collapse: drop size-1 dimensions, merge neighbours contiguous in every operand.
+    int64_t cshape[kMaxRank];
+    int64_t cstrides[kMaxOperands][kMaxRank];
+    int cd = 0;
+    for (int d = 0; d < nd; ++d) {
+      if (shape[d] == 1) continue;
+      bool merge = cd > 0;
+      for (int i = 0; i < n_ops && merge; ++i) merge = cstrides[i][cd - 1] == strides[i][d] * shape[d];
+      if (merge) {
+        cshape[cd - 1] *= shape[d];
+        for (int i = 0; i < n_ops; ++i) cstrides[i][cd - 1] = strides[i][d];
+      } else {
+        cshape[cd] = shape[d];
+        for (int i = 0; i < n_ops; ++i) cstrides[i][cd] = strides[i][d];
+        ++cd;
+      }
+    }
+    bool contiguous = cd <= 1;
+    for (int i = 0; i < n_ops && contiguous; ++i) contiguous = cd == 0 || cstrides[i][0] == 1;
+    if (cd == 0) {
+      cshape[0] = 1;
+      for (int i = 0; i < n_ops; ++i) cstrides[i][0] = 1;
+    }
+    VariantChoice choice{contiguous ? 1 : cd, contiguous ? Layout::Contiguous : Layout::Strided, 0};
+    if (!contiguous)  // inputs broadcast along the innermost dimension get their own variant
+      for (int i = 0; i < n_in; ++i)
+        if (cstrides[i][cd - 1] == 0) choice.inner_broadcast_mask |= 1 << i;
+    TesseraKernelFn fn = kernel_fn(op, *sig, pack_dtypes(in_types, n_in), choice);
+
+    DLTensor views[kMaxOperands];
+    TesseraValue args[kMaxOperands];
+    int32_t codes[kMaxOperands];
+    for (int i = 0; i < n_ops; ++i) {
+      views[i] = *operands[i];
+      views[i].ndim = choice.ndim;
+      views[i].shape = cshape;
+      views[i].strides = cstrides[i];
+      args[i].v_handle = &views[i];
+      codes[i] = kTesseraArgTensor;
+    }
+    if (fn(args, codes, n_ops) != 0) throw OpError(OpError::Kind::Value, tessera_last_error());
+  }
+};
+
+// A compact temporary for output j, freed when the call ends.
+struct Temporary {
+  std::unique_ptr<char[]> bytes;
+  DLTensor tensor;
+};
+
 }  // namespace
 
 CallPlan plan_call(const OpDef& op, const std::vector<const DLTensor*>& inputs) {
-  if (static_cast<int>(inputs.size()) != op.num_inputs)
-    fail(OpError::Kind::Type, op, "expects " + std::to_string(op.num_inputs) + " inputs, got " + std::to_string(inputs.size()));
-  std::vector<DataType> dtypes;
-  int nd = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    std::string what = "operand " + std::to_string(i);
-    check_tensor(op, inputs[i], what);
-    dtypes.push_back(dtype_of(op, inputs[i], what));
-    nd = std::max(nd, inputs[i]->ndim);
-  }
-  std::optional<Signature> sig = op.type_rule(dtypes);
-  if (!sig) {
-    std::string list;
-    for (size_t i = 0; i < dtypes.size(); ++i) list += (i ? ", " : "") + dtypes[i].str();
-    fail(OpError::Kind::Type, op, "not supported for input dtypes (" + list + ")");
-  }
-  CallPlan plan{std::vector<int64_t>(nd, 1), *sig};
-  for (const DLTensor* t : inputs) {
-    for (int d = 0; d < t->ndim; ++d) {
-      int64_t& s = plan.shape[nd - t->ndim + d];
-      int64_t e = t->shape[d];
-      if (s == 1) s = e;
-      else if (e != 1 && e != s) {
-        std::string shapes;
-        for (const DLTensor* u : inputs) shapes += " " + shape_str(u->shape, u->ndim);
-        fail(OpError::Kind::Value, op, "operands could not be broadcast together with shapes" + shapes);
-      }
-    }
-  }
-  if (!op.auto_broadcast)
-    for (const DLTensor* t : inputs)
-      if (t->ndim != nd || !std::equal(t->shape, t->shape + nd, plan.shape.begin()))
-        fail(OpError::Kind::Value, op, "operands must have the same shape");
-  return plan;
+  Call c(op);
+  c.plan(inputs.data(), static_cast<int>(inputs.size()));
+  return CallPlan{std::vector<int64_t>(c.shape, c.shape + c.nd), *c.sig};
 }
 
 void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
-  CallPlan plan = plan_call(op, inputs);
-  const int nd = static_cast<int>(plan.shape.size());
-  if (static_cast<int>(outputs.size()) != op.num_outputs)
-    fail(OpError::Kind::Type, op, "expects " + std::to_string(op.num_outputs) + " outputs, got " + std::to_string(outputs.size()));
-  for (size_t j = 0; j < outputs.size(); ++j) {
-    std::string what = "output " + std::to_string(j);
-    check_tensor(op, outputs[j], what);
-    if (outputs[j]->ndim != nd || !std::equal(plan.shape.begin(), plan.shape.end(), outputs[j]->shape))
-      fail(OpError::Kind::Value, op, what + " has shape " + shape_str(outputs[j]->shape, outputs[j]->ndim) +
-                                         ", expected " + shape_str(plan.shape.data(), nd));
-    DataType t = dtype_of(op, outputs[j], what);
-    if (t != plan.sig.outputs[j])
-      fail(OpError::Kind::Type, op, what + " has dtype " + t.str() + ", expected " + plan.sig.outputs[j].str());
-  }
-
-  // Strides of every operand over the broadcast shape.
-  const size_t n_ops = inputs.size() + outputs.size();
-  std::vector<Operand> ops(n_ops);
-  for (size_t i = 0; i < n_ops; ++i) {
-    ops[i].t = i < inputs.size() ? inputs[i] : outputs[i - inputs.size()];
-    broadcast_strides(ops[i].t, plan.shape.data(), nd, ops[i].strides);
-  }
-  int64_t total = 1;
-  for (int64_t e : plan.shape) total *= e;
+  Call c(op);
+  c.plan(inputs.data(), static_cast<int>(inputs.size()));
+  c.check_outputs(outputs.data(), static_cast<int>(outputs.size()));
+  const int64_t total = c.size();
   if (total == 0) return;
 
-  // An output that partially overlaps an input would see its own writes: refuse rather than
-  // corrupt (exact aliasing, the in-place case, is fine).
-  for (size_t j = inputs.size(); j < n_ops; ++j)
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      auto [ilo, ihi] = extent_of(ops[i].t, ops[i].strides, plan.shape.data(), nd);
-      auto [olo, ohi] = extent_of(ops[j].t, ops[j].strides, plan.shape.data(), nd);
-      bool overlap = ilo <= ohi && olo <= ihi;
-      bool same = ops[i].t->data == ops[j].t->data && ops[i].t->byte_offset == ops[j].t->byte_offset &&
-                  std::equal(ops[i].strides, ops[i].strides + nd, ops[j].strides) &&
-                  ops[i].t->dtype.bits == ops[j].t->dtype.bits;
-      if (overlap && !same)
-        fail(OpError::Kind::Value, op, "output " + std::to_string(j - inputs.size()) +
-                                           " partially overlaps operand " + std::to_string(i) +
-                                           "; pass a separate output");
-    }
-
-  // Collapse: drop size-1 dimensions, merge neighbours contiguous in every operand.
-  int64_t shape[kMaxRank];
-  std::vector<std::array<int64_t, kMaxRank>> strides(n_ops);
-  int cd = 0;
-  for (int d = 0; d < nd; ++d) {
-    if (plan.shape[d] == 1) continue;
-    bool merge = cd > 0;
-    for (size_t i = 0; i < n_ops && merge; ++i)
-      merge = strides[i][cd - 1] == ops[i].strides[d] * plan.shape[d];
-    if (merge) {
-      shape[cd - 1] *= plan.shape[d];
-      for (size_t i = 0; i < n_ops; ++i) strides[i][cd - 1] = ops[i].strides[d];
-    } else {
-      shape[cd] = plan.shape[d];
-      for (size_t i = 0; i < n_ops; ++i) strides[i][cd] = ops[i].strides[d];
-      ++cd;
-    }
+  // NumPy's rule for overlapping operands: the result is as if the inputs were read first.
+  // Outputs that overlap an input partially are computed into temporaries, then copied.
+  Temporary temps[kMaxOperands];
+  bool any_temp = false;
+  for (int j = 0; j < c.n_out; ++j) {
+    if (!c.needs_temporary(j)) continue;
+    Temporary& t = temps[j];
+    const DLTensor* out = outputs[j];
+    t.bytes.reset(new char[static_cast<size_t>(total) * ((out->dtype.bits + 7) / 8)]);
+    t.tensor = DLTensor{t.bytes.get(), out->device, c.nd, out->dtype, c.shape, nullptr, 0};
+    c.operands[c.n_in + j] = &t.tensor;
+    broadcast_strides(&t.tensor, c.shape, c.nd, c.strides[c.n_in + j]);
+    any_temp = true;
   }
-  bool contiguous = cd <= 1;
-  for (size_t i = 0; i < n_ops && contiguous; ++i) contiguous = cd == 0 || strides[i][0] == 1;
-  if (cd == 0) {
-    shape[0] = 1;
-    for (size_t i = 0; i < n_ops; ++i) strides[i][0] = 1;
-  }
-  Variant v{plan.sig, contiguous ? 1 : cd, contiguous ? Layout::Contiguous : Layout::Strided, "llvm", {}};
-  if (!contiguous) {  // inputs broadcast along the innermost dimension get their own variant
-    int64_t mask = 0;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      if (strides[i][cd - 1] == 0) mask |= int64_t{1} << i;
-    if (mask) v.attrs = {mask};
-  }
-  const Kernel& k = detail::kernel_for(op, v);
-
-  std::vector<DLTensor> views(n_ops);
-  TesseraValue args[2 * kMaxRank];
-  int32_t codes[2 * kMaxRank];
-  for (size_t i = 0; i < n_ops; ++i) {
-    views[i] = *ops[i].t;
-    views[i].ndim = v.ndim;
-    views[i].shape = shape;
-    views[i].strides = strides[i].data();
-    args[i].v_handle = &views[i];
-    codes[i] = kTesseraArgTensor;
-  }
-  if (k.call(args, codes, static_cast<int32_t>(n_ops)) != 0)
-    throw OpError(OpError::Kind::Value, tessera_last_error());
+  c.run();
+  if (!any_temp) return;
+  for (int j = 0; j < c.n_out; ++j)
+    if (temps[j].bytes) astype(&temps[j].tensor, outputs[j]);
 }
 
 void call(const std::string& name, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {

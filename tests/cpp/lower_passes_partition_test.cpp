@@ -43,6 +43,35 @@ TEST(LoopPartition, ConstantExtentsFold) {
   EXPECT_TRUE(is_const_int(main->extent, 3)) << out;
 }
 
+// Two nested splits of one axis (blocks of 64, vectors of 8): in the last block the guard
+// fails after the last vector that holds elements, so the tail stops there instead of
+// walking the rest of the block (which made small calls cost hundreds of empty iterations).
+TEST(LoopPartition, TailStopsWhereTheGuardsEnd) {
+  Var n("n"), bo("bo"), vo("vo"), vi("vi");
+  Buffer A = Buffer::make("A", DataType::Float(32), {n});
+  Expr i = bo * 64 + vo * 8 + vi;
+  Stmt body = loop(bo, 0, (n + 63) / 64, ForKind::Serial,
+                   loop(vo, 0, 8, ForKind::Serial,
+                        loop(vi, 0, 8, ForKind::Serial, IfThenElseNode::make(i < n, store(A, {i}, f32(1.0))))));
+  Stmt out = lower::partition_loops(body);
+  const auto* seq = out.as<SeqNode>();
+  ASSERT_TRUE(seq && seq->seq.size() == 2) << out;
+  // Count the iterations of the last block's vector loops for n = 9 from their bounds:
+  // with the clamp only vo in {0, 1} remain (elements 0-7 and 8), not all eight.
+  int64_t visited = 0;
+  post_order_visit(seq->seq[1], [&](const Stmt& s) {
+    const auto* f = s.as<ForNode>();
+    if (!f || f->var.get() != vo.get()) return;
+    Expr begin = substitute(f->min, {{n.get(), Expr(9)}, {bo.get(), Expr(0)}});
+    Expr extent = substitute(f->extent, {{n.get(), Expr(9)}, {bo.get(), Expr(0)}});
+    const auto* b = simplify(begin).as<IntImmNode>();
+    const auto* e = simplify(extent).as<IntImmNode>();
+    ASSERT_TRUE(b && e) << out;
+    visited += std::max<int64_t>(e->value, 0);
+  });
+  EXPECT_EQ(visited, 2) << out;
+}
+
 TEST(LoopPartition, NoPartitionWhenNotLinear) {
   Var n("n"), i("i");
   Buffer A = Buffer::make("A", DataType::Float(32), {n});

@@ -72,5 +72,31 @@ TEST(Dispatch, InPlaceAndErrors) {
   EXPECT_THROW(ops::call(add, {p.get(), q.get()}, {r.get()}), ops::OpError);  // bool not numeric here
 }
 
+// NumPy computes an output that partially overlaps an input as if every input were read
+// first: out = a[1:] with inputs a[:-1] and a reversed view of a.
+TEST(Dispatch, PartiallyOverlappingOutputGivesNumPysResult) {
+  const ops::OpDef& add = test_add();
+  const int64_t n = 37;
+  HostArray<int64_t> a({n});
+  testing::fill_random(a, 7);
+  const std::vector<int64_t> a0 = a.storage;
+  auto view = [&](int64_t offset, int64_t stride) {
+    DLTensor t = *a.get();
+    t.shape = new int64_t[1]{n - 1};
+    t.strides = new int64_t[1]{stride};
+    t.byte_offset = static_cast<uint64_t>(offset) * sizeof(int64_t);
+    return t;
+  };
+  DLTensor head = view(0, 1), reversed = view(n - 1, -1), tail = view(1, 1);
+  ops::call(add, {&head, &reversed}, {&tail});
+  for (int64_t i = 0; i < n - 1; ++i)
+    ASSERT_EQ(a.storage[i + 1], a0[i] + a0[n - 1 - i]) << "element " << i + 1;
+  ASSERT_EQ(a.storage[0], a0[0]);
+  for (DLTensor* t : {&head, &reversed, &tail}) {
+    delete[] t->shape;
+    delete[] t->strides;
+  }
+}
+
 }  // namespace
 }  // namespace tessera
