@@ -18,10 +18,12 @@
 
 namespace tessera::ops {
 
-// Python maps kind Type to TypeError and Value to ValueError.
+// Python maps kind Type to TypeError and Value to ValueError. Index (NumPy's IndexError:
+// an index out of bounds) and Overflow (NumPy 2's OverflowError: a Python integer that
+// does not fit the dtype) are appended; code that knows only Type treats them as Value.
 class OpError : public std::invalid_argument {
  public:
-  enum class Kind { Type, Value };
+  enum class Kind { Type, Value, Index, Overflow };
   OpError(Kind kind, const std::string& msg) : std::invalid_argument(msg), kind_(kind) {}
   Kind kind() const { return kind_; }
 
