@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what tessera needs on Debian 12 (run as root or with sudo available):
 # LLVM 19, CMake, Ninja, GoogleTest, and a Python venv in .venv for the Python tests.
+# --peers also installs bench/requirements-peers.txt (NumPy, numexpr, TVM, Halide) for
+# bench/peers.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +22,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check numpy nanobind pytest ml_dtypes
+if [ "${1:-}" = "--peers" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements-peers.txt
+fi
