@@ -5,35 +5,17 @@
 """
 import numpy as np
 
-from . import _ops
-
-try:  # optional: bfloat16 support
-    import ml_dtypes
-
-    _BF16 = np.dtype(ml_dtypes.bfloat16)
-except ImportError:  # pragma: no cover
-    _BF16 = None
-
-
-def _dtype_name(dt):
-    dt = np.dtype(dt)
-    if _BF16 is not None and dt == _BF16:
-        return "bfloat16"
-    return dt.name
-
-
-def _numpy_dtype(name):
-    return _BF16 if name == "bfloat16" else np.dtype(name)
+from ._arrays import numpy_dtype as _numpy_dtype
+from ._arrays import spec as _array_spec
+from ._core import oplib as _ops
 
 
 def _spec(a):
-    a = np.asarray(a)
-    info = a.__array_interface__
-    return (info["data"][0], list(a.shape), list(a.strides), _dtype_name(a.dtype))
+    return _array_spec(np.asarray(a))
 
 
 def plan(op, *inputs):
-    shape, dtypes = _ops.plan(op, [_spec(np.asarray(x)) for x in inputs])
+    shape, dtypes = _ops.plan(op, [_spec(x) for x in inputs])
     return tuple(shape), [_numpy_dtype(d) for d in dtypes]
 
 
