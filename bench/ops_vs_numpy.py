@@ -1,8 +1,10 @@
-"""Operator families of tessera against NumPy on this machine, in one run.
+"""Every operator family of tessera against NumPy on this machine, in one run.
 
 For each case: GB/s (bytes read + written) of tessera and NumPy on the same arrays, the
-ratio tessera / NumPy, and tessera against the copy bandwidth measured in the same run.
-Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 4194304] [--json PATH]
+ratio tessera / NumPy, and tessera against the copy bandwidth. The machine is shared, so
+each case runs in rounds that time copy, tessera and NumPy back to back; the table reports
+the median over rounds of each figure and of the per-round ratios.
+Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 5] [--json PATH]
 """
 import argparse
 import json
@@ -12,11 +14,11 @@ import time
 
 import numpy as np
 
-from tessera import _ops
 from tessera import _testing as ts
+from tessera._core import oplib as _ops
 
 
-def median_time(f, reps=15, warmup=3):
+def median_time(f, reps=5, warmup=1):
     for _ in range(warmup):
         f()
     times = []
@@ -24,62 +26,110 @@ def median_time(f, reps=15, warmup=3):
         t0 = time.perf_counter()
         f()
         times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+    return sorted(times)[len(times) // 2]
+
+
+def cases(n, rng):
+    """(family, name, bytes moved, tessera call, NumPy call): each pair computes the same."""
+    a = rng.uniform(-1, 1, n).astype(np.float32)
+    b = rng.uniform(-1, 1, n).astype(np.float32)
+    absa = np.abs(a)
+    ia, ib = rng.integers(-1000, 1000, n, dtype=np.int32), rng.integers(1, 1000, n, dtype=np.int32)
+    pa, pb = a > 0, b > 0
+    out, iout, bout = np.empty_like(a), np.empty_like(ia), np.empty(n, bool)
+    hout = np.empty(n, np.float16)
+    rows = int(np.sqrt(n))
+    m = a[: rows * (n // rows)].reshape(rows, n // rows)
+    pm = pa[: m.size].reshape(m.shape)
+    row = rng.uniform(-1, 1, m.shape[1]).astype(np.float32)
+    col = rng.uniform(-1, 1, (rows, 1)).astype(np.float32)
+    outm = np.empty_like(m)
+    r, c = m.shape
+    f32 = 4
+    return [
+        ("elementwise", "add", 12 * n, lambda: ts.call("add", a, b, out=out), lambda: np.add(a, b, out=out)),
+        ("elementwise", "multiply", 12 * n, lambda: ts.call("multiply", a, b, out=out),
+         lambda: np.multiply(a, b, out=out)),
+        ("elementwise", "maximum", 12 * n, lambda: ts.call("maximum", a, b, out=out),
+         lambda: np.maximum(a, b, out=out)),
+        ("elementwise", "floor_divide int32", 12 * n, lambda: ts.call("floor_divide", ia, ib, out=iout),
+         lambda: np.floor_divide(ia, ib, out=iout)),
+        ("comparison", "less (bool out)", 9 * n, lambda: ts.call("less", a, b, out=bout),
+         lambda: np.less(a, b, out=bout)),
+        ("logical/bitwise", "logical_and bool", 3 * n, lambda: ts.call("logical_and", pa, pb, out=bout),
+         lambda: np.logical_and(pa, pb, out=bout)),
+        ("logical/bitwise", "bitwise_xor int32", 12 * n, lambda: ts.call("bitwise_xor", ia, ib, out=iout),
+         lambda: np.bitwise_xor(ia, ib, out=iout)),
+        ("math", "exp", 8 * n, lambda: ts.call("exp", a, out=out), lambda: np.exp(a, out=out)),
+        ("math", "tanh", 8 * n, lambda: ts.call("tanh", a, out=out), lambda: np.tanh(a, out=out)),
+        ("math", "sqrt", 8 * n, lambda: ts.call("sqrt", absa, out=out), lambda: np.sqrt(absa, out=out)),
+        ("math", "log", 8 * n, lambda: ts.call("log", absa, out=out), lambda: np.log(absa, out=out)),
+        ("math", "sin", 8 * n, lambda: ts.call("sin", a, out=out), lambda: np.sin(a, out=out)),
+        ("selection", "where", 13 * n, lambda: ts.call("where", pa, a, b, out=out), lambda: np.where(pa, a, b)),
+        ("cast", "astype float16", 6 * n, lambda: ts.call("astype_float16", a, out=hout),
+         lambda: np.copyto(hout, a, casting="unsafe")),
+        ("broadcast", "add (M,K)+(K,)", 8 * m.size, lambda: ts.call("add", m, row, out=outm),
+         lambda: np.add(m, row, out=outm)),
+        ("broadcast", "add (M,K)+(M,1)", 8 * m.size, lambda: ts.call("add", m, col, out=outm),
+         lambda: np.add(m, col, out=outm)),
+        ("reduction", "sum all", f32 * n, lambda: ts.reduce("sum", a), lambda: np.sum(a)),
+        ("reduction", "sum axis 0", f32 * (m.size + c), lambda: ts.reduce("sum", m, axis=0),
+         lambda: np.sum(m, axis=0)),
+        ("reduction", "sum axis 1", f32 * (m.size + r), lambda: ts.reduce("sum", m, axis=1),
+         lambda: np.sum(m, axis=1)),
+        ("reduction", "max axis 0", f32 * (m.size + c), lambda: ts.reduce("max", m, axis=0),
+         lambda: np.max(m, axis=0)),
+        ("reduction", "max axis 1", f32 * (m.size + r), lambda: ts.reduce("max", m, axis=1),
+         lambda: np.max(m, axis=1)),
+        ("reduction", "mean axis 0", f32 * (m.size + c), lambda: ts.reduce("mean", m, axis=0),
+         lambda: np.mean(m, axis=0)),
+        ("reduction", "var axis 1", f32 * (m.size + r), lambda: ts.reduce("var", m, axis=1),
+         lambda: np.var(m, axis=1)),
+        ("reduction", "argmax axis 1", f32 * m.size + 8 * r, lambda: ts.reduce("argmax", m, axis=1),
+         lambda: np.argmax(m, axis=1)),
+        ("reduction", "any axis 0 (bool)", pm.size + c, lambda: ts.reduce("any", pm, axis=0),
+         lambda: np.any(pm, axis=0)),
+        ("reduction", "count_nonzero all (bool)", n, lambda: ts.reduce("count_nonzero", pa),
+         lambda: np.count_nonzero(pa)),
+        ("scan", "cumulative_sum axis 1", 8 * m.size, lambda: ts.cumulative("cumulative_sum", m, axis=1),
+         lambda: np.cumulative_sum(m, axis=1)),
+        ("linear algebra", "vecdot rows", 2 * f32 * m.size + f32 * r, lambda: ts.vecdot(m, m),
+         lambda: np.vecdot(m, m)),
+    ]
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1 << 24)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--only", help="comma-separated substrings of case names to run")
     p.add_argument("--json")
     args = p.parse_args()
-    n = args.n
     rng = np.random.default_rng(7)
-    a = rng.uniform(-1, 1, n).astype(np.float32)
-    b = rng.uniform(-1, 1, n).astype(np.float32)
-    rows = int(np.sqrt(n))
-    m = rng.uniform(-1, 1, (rows, n // rows)).astype(np.float32)
-    col = rng.uniform(-1, 1, (rows, 1)).astype(np.float32)
-    row = rng.uniform(-1, 1, (n // rows,)).astype(np.float32)
-    out = np.empty_like(a)
-    outm = np.empty_like(m)
     threads = int(os.environ.get("TESSERA_NUM_THREADS", os.cpu_count() or 1))
-    copy_bw = _ops.copy_bandwidth(n, threads)
-
-    cases = [
-        # name, bytes moved, tessera call, numpy call
-        ("add", 12 * n, lambda: ts.call("add", a, b, out=out), lambda: np.add(a, b, out=out)),
-        ("multiply", 12 * n, lambda: ts.call("multiply", a, b, out=out), lambda: np.multiply(a, b, out=out)),
-        ("maximum", 12 * n, lambda: ts.call("maximum", a, b, out=out), lambda: np.maximum(a, b, out=out)),
-        ("less (bool out)", 9 * n, None, None),
-        ("exp", 8 * n, lambda: ts.call("exp", a, out=out), lambda: np.exp(a, out=out)),
-        ("tanh", 8 * n, lambda: ts.call("tanh", a, out=out), lambda: np.tanh(a, out=out)),
-        ("sqrt(abs)", 8 * n, None, None),
-        ("broadcast add (M,K)+(K,)", 8 * m.size, lambda: ts.call("add", m, row, out=outm), lambda: np.add(m, row, out=outm)),
-        ("broadcast add (M,K)+(M,1)", 8 * m.size, lambda: ts.call("add", m, col, out=outm), lambda: np.add(m, col, out=outm)),
-    ]
-    lt = np.empty(n, dtype=bool)
-    cases[3] = ("less (bool out)", 9 * n, lambda: ts.call("less", a, b, out=lt), lambda: np.less(a, b, out=lt))
-    absa = np.abs(a)
-    cases[6] = ("sqrt", 8 * n, lambda: ts.call("sqrt", absa, out=out), lambda: np.sqrt(absa, out=out))
-
+    print(f"tessera vs NumPy {np.__version__}, n = {args.n} float32 elements, tessera on {threads} threads, "
+          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, NumPy each round)\n")
+    print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy |")
+    print("|---|---|---|---|---|---|---|")
     results = []
-    print(f"tessera vs NumPy {np.__version__}, n = {n} float32, {threads} threads, "
-          f"copy bandwidth {copy_bw / 1e9:.1f} GB/s (measured now)\n")
-    print("| case | tessera GB/s | NumPy GB/s | tessera / NumPy | tessera / copy |")
-    print("|---|---|---|---|---|")
-    for name, nbytes, f_ts, f_np in cases:
-        t_ts = median_time(f_ts)
-        t_np = median_time(f_np)
-        r = {"case": name, "tessera_GBps": nbytes / t_ts / 1e9, "numpy_GBps": nbytes / t_np / 1e9}
-        r["ratio_numpy"] = t_np / t_ts
-        r["ratio_copy"] = nbytes / t_ts / copy_bw
+    for family, name, nbytes, f_ts, f_np in cases(args.n, rng):
+        if args.only and not any(s in name for s in args.only.split(",")):
+            continue
+        f_ts()  # compile before timing
+        rounds = []
+        for _ in range(args.rounds):
+            copy_bw = _ops.copy_bandwidth(args.n, threads)
+            t_ts, t_np = median_time(f_ts), median_time(f_np)
+            rounds.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
+        med = [float(np.median([x[i] for x in rounds])) for i in range(5)]
+        r = {"family": family, "case": name, "tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9,
+             "copy_GBps": med[2] / 1e9, "ratio_numpy": med[3], "ratio_copy": med[4]}
         results.append(r)
-        print(f"| {name} | {r['tessera_GBps']:.1f} | {r['numpy_GBps']:.1f} | "
-              f"{r['ratio_numpy']:.2f} | {100 * r['ratio_copy']:.0f}% |")
+        print(f"| {family} | {name} | {r['tessera_GBps']:.1f} | {r['numpy_GBps']:.1f} | {r['copy_GBps']:.1f} | "
+              f"{r['ratio_numpy']:.2f} | {100 * r['ratio_copy']:.0f}% |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"n": n, "threads": threads, "copy_GBps": copy_bw / 1e9, "machine": platform.node(),
+            json.dump({"n": args.n, "threads": threads, "rounds": args.rounds, "machine": platform.node(),
                        "date": time.strftime("%Y-%m-%d"), "numpy": np.__version__, "results": results}, fh, indent=2)
 
 

@@ -17,6 +17,7 @@ void register_te(nb::module_& m);        // bind_te.cpp: Tensor, Operation, plac
 void register_schedule(nb::module_& m);  // bind_schedule.cpp: Schedule and Stage primitives
 void register_build(nb::module_& m);     // bind_build.cpp: lower and build (JIT kernels)
 void register_oplib(nb::module_& m);     // bind_oplib.cpp: calling the operator library
+void register_reductions(nb::module_& m);  // bind_reductions.cpp: reductions, scans, linear algebra
 void register_defop(nb::module_& m);     // bind_defop.cpp: operators defined in Python
 
 }  // namespace tessera::python

@@ -15,5 +15,6 @@ NB_MODULE(_core, m) {
   register_build(m);
   nb::module_ oplib = m.def_submodule("oplib", "the operator library on arrays described by ArraySpecs");
   register_oplib(oplib);
+  register_reductions(oplib);
   register_defop(oplib);
 }

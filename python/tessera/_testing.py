@@ -5,6 +5,7 @@
 """
 import numpy as np
 
+from ._arrays import dtype_name as _arrays_dtype_name
 from ._arrays import numpy_dtype as _numpy_dtype
 from ._arrays import spec as _array_spec
 from ._core import oplib as _ops
@@ -32,3 +33,51 @@ def call(op, *inputs, out=None):
 
 def list_ops():
     return _ops.list_ops()
+
+
+def _axes(x, axis):
+    if axis is None:
+        return []  # every axis (argmin/argmax: the flattened array)
+    return list(axis) if isinstance(axis, (tuple, list)) else [axis]
+
+
+def _dtype_name(dtype):
+    return None if dtype is None else _arrays_dtype_name(dtype)
+
+
+def _run(planned, run, out):
+    shape, dtype = planned
+    if out is None:
+        out = np.empty(tuple(shape), dtype=_numpy_dtype(dtype))
+    run(_spec(out))
+    return out
+
+
+def reduce(op, x, axis=None, keepdims=False, dtype=None, out=None, correction=0):
+    """sum, prod, min, max, mean, var, std, argmin, argmax, all, any, count_nonzero."""
+    x = np.asarray(x)
+    axes, dt = _axes(x, axis), _dtype_name(dtype)
+    planned = _ops.plan_reduce(op, _spec(x), axes, keepdims, dt, int(correction))
+    return _run(planned, lambda o: _ops.reduce(op, _spec(x), axes, keepdims, dt, o, float(correction)), out)
+
+
+def cumulative(op, x, axis=None, dtype=None, include_initial=False, out=None):
+    x = np.asarray(x)
+    dt = _dtype_name(dtype)
+    planned = _ops.plan_cumulative(op, _spec(x), axis, dt, include_initial)
+    return _run(planned, lambda o: _ops.cumulative(op, _spec(x), axis, dt, include_initial, o), out)
+
+
+def matmul(a, b, out=None):
+    a, b = np.asarray(a), np.asarray(b)
+    return _run(_ops.plan_matmul(_spec(a), _spec(b)), lambda o: _ops.matmul(_spec(a), _spec(b), o), out)
+
+
+def tensordot(a, b, axes=2, out=None):
+    a, b = np.asarray(a), np.asarray(b)
+    return _run(_ops.plan_tensordot(_spec(a), _spec(b), axes), lambda o: _ops.tensordot(_spec(a), _spec(b), axes, o), out)
+
+
+def vecdot(a, b, axis=-1, out=None):
+    a, b = np.asarray(a), np.asarray(b)
+    return _run(_ops.plan_vecdot(_spec(a), _spec(b), axis), lambda o: _ops.vecdot(_spec(a), _spec(b), axis, o), out)

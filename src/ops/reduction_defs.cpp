@@ -294,8 +294,9 @@ Signature reduce_signature(const ReduceOpInfo& op, DataType in, std::optional<Da
       t = out = dtype.value_or(sum_default(in));
       acc = sum_accumulator(t);
       break;
-    case ReduceKind::Prod:
-      t = out = acc = dtype.value_or(sum_default(in));
+    case ReduceKind::Prod:  // float16/bfloat16 multiply in float32 and round once
+      t = out = dtype.value_or(sum_default(in));
+      acc = t.is_float16() || t.is_bfloat16() ? DataType::Float(32) : t;
       break;
     case ReduceKind::Mean:
       t = out = dtype.value_or(mean_default(in));
