@@ -1,15 +1,22 @@
 // The runtime's persistent thread pool behind tessera_parallel_for.
 //
-// Static schedule: [0, extent) is cut into min(threads, extent) contiguous chunks of equal
-// size (+-1); the caller runs chunk 0 and worker k always runs chunk k + 1, so a thread
-// touches the same part of the data on every call (kernels here are bandwidth-bound).
+// Dynamic schedule: [0, extent) is handed out in grains of about extent / (4 * threads)
+// iterations from one atomic cursor; the caller and every worker that wakes in time claim
+// grains until none are left. The machines tessera runs on are often shared, so a worker
+// that is not scheduled must not hold the loop up: the caller waits only for workers that
+// joined the loop (they hold claimed grains), never for one that has not woken yet.
 //
-// Dispatch is a store to each participating worker's epoch counter. Waiters spin for a
-// few tens of microseconds and then sleep on a condition variable, so back-to-back
-// kernels see microsecond latency and an idle pool costs nothing.
+// Joining goes through one state word (epoch, closed flag, active count): a worker joins
+// the loop of its epoch only while it is open; the caller closes it once every grain is
+// claimed and then waits for the joined workers to finish theirs. A late worker finds the
+// loop closed (or a newer epoch) and touches nothing of it.
+//
+// Dispatch is a store to each worker's epoch counter. Waiters spin for a few tens of
+// microseconds and then sleep on a condition variable, so back-to-back kernels see
+// microsecond latency and an idle pool costs nothing.
 //
 // Reentrancy: a parallel_for from a pool worker, or from a thread that is running its
-// own chunk of a parallel_for, runs serially in the caller (no oversubscription, no
+// own part of a parallel_for, runs serially in the caller (no oversubscription, no
 // deadlock). Concurrent calls from several user threads are safe: one of them owns the
 // pool, the others find it busy and run their loop serially on their own thread.
 #include <algorithm>
@@ -135,49 +142,76 @@ class ThreadPool {
     InsideParallel inside;
     std::unique_lock<std::mutex> lock(dispatch_mutex_, std::try_to_lock);
     if (!lock.owns_lock()) return run_chunk(body, closure, 0, extent);  // pool busy
-    int chunks = static_cast<int>(std::min<int64_t>(size_.load(), extent));
-    if (chunks == 1) return run_chunk(body, closure, 0, extent);
+    const int threads = static_cast<int>(std::min<int64_t>(size_.load(), extent));
+    if (threads == 1) return run_chunk(body, closure, 0, extent);
     start_workers();
 
     body_ = body;
     closure_ = closure;
     extent_ = extent;
-    chunks_ = chunks;
-    pending_.store(chunks - 1);
+    grain_ = std::max<int64_t>(1, extent / (4 * static_cast<int64_t>(threads)));
+    next_.store(0, std::memory_order_relaxed);
+    error_code_.store(0, std::memory_order_relaxed);
     ++epoch_;
-    for (int k = 0; k + 1 < chunks; ++k) {
+    state_.store(epoch_ << kEpochShift);  // open, nobody joined
+    for (int k = 0; k + 1 < threads; ++k) {
       workers_[k]->epoch.store(epoch_);
       workers_[k]->wake.notify();
     }
-    int32_t result = run_chunk(body, closure, chunk_begin(0), chunk_begin(1));
-    done_.wait([this] { return pending_.load() == 0; });
-    if (result != 0) return result;
-    for (int k = 0; k + 1 < chunks; ++k) {
-      Worker& w = *workers_[k];
-      if (w.result == 0) continue;
-      if (!w.error.empty()) {  // the message was recorded on the worker's thread
-        tessera_error_begin();
-        tessera_error_str(w.error.c_str());
-      }
-      return w.result;
+    drain();
+    // Every grain is claimed: close the loop, then wait for the workers that joined it.
+    uint64_t s = state_.fetch_or(kClosed);
+    if ((s & kActiveMask) != 0) done_.wait([this] { return (state_.load() & kActiveMask) == 0; });
+    int32_t result = error_code_.load();
+    if (result != 0) {  // the message was recorded on the thread that failed
+      tessera_error_begin();
+      tessera_error_str(error_message_.c_str());
     }
-    return 0;
+    return result;
   }
 
  private:
   struct alignas(64) Worker {
     std::thread thread;
-    std::atomic<uint64_t> epoch{0};  // the job posted to this worker last
+    std::atomic<uint64_t> epoch{0};  // the loop posted to this worker last
     Signal wake;
-    int32_t result = 0;
-    std::string error;
   };
+
+  static constexpr int kEpochShift = 32;
+  static constexpr uint64_t kClosed = uint64_t{1} << 31;
+  static constexpr uint64_t kActiveMask = kClosed - 1;
 
   ThreadPool() : size_(default_num_threads()) {}
 
-  int64_t chunk_begin(int chunk) const {
-    int64_t base = extent_ / chunks_, rest = extent_ % chunks_;
-    return chunk * base + std::min<int64_t>(chunk, rest);
+  // Claims and runs grains until none are left; records the first error.
+  void drain() {
+    for (;;) {
+      // Unsigned: claims past the end of an extent near INT64_MAX must not wrap negative.
+      uint64_t claimed = next_.fetch_add(static_cast<uint64_t>(grain_));
+      if (claimed >= static_cast<uint64_t>(extent_)) return;
+      int64_t begin = static_cast<int64_t>(claimed);
+      int64_t end = begin + std::min(grain_, extent_ - begin);
+      tessera_error_begin();
+      int32_t r = run_chunk(body_, closure_, begin, end);
+      if (r != 0) {
+        int32_t expected = 0;
+        std::lock_guard<std::mutex> guard(error_mutex_);
+        if (error_code_.compare_exchange_strong(expected, r)) error_message_ = tessera_last_error();
+      }
+    }
+  }
+
+  // A worker joins the loop of `epoch` if it is still open.
+  bool join(uint64_t epoch) {
+    uint64_t s = state_.load();
+    while ((s >> kEpochShift) == (epoch & 0xffffffffu) && !(s & kClosed))
+      if (state_.compare_exchange_weak(s, s + 1)) return true;
+    return false;
+  }
+
+  void leave() {
+    uint64_t s = state_.fetch_sub(1) - 1;
+    if ((s & kActiveMask) == 0 && (s & kClosed)) done_.notify();
   }
 
   void start_workers() {
@@ -205,10 +239,9 @@ class ThreadPool {
       w.wake.wait([&] { return w.epoch.load() != seen; });
       seen = w.epoch.load();
       if (seen == kStopEpoch) return;
-      tessera_error_begin();
-      w.result = run_chunk(body_, closure_, chunk_begin(k + 1), chunk_begin(k + 2));
-      if (w.result != 0) w.error = tessera_last_error();
-      if (pending_.fetch_sub(1) == 1) done_.notify();
+      if (!join(seen)) continue;  // too late: the caller did the work
+      drain();
+      leave();
     }
   }
 
@@ -216,12 +249,16 @@ class ThreadPool {
   std::mutex dispatch_mutex_;  // held by the thread that owns the pool for one loop
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t epoch_ = 0;
-  // The job in flight; written before the workers' epochs are bumped.
+  // The loop in flight; written before it opens, read only by threads that joined it.
   TesseraParallelBody body_ = nullptr;
   void* closure_ = nullptr;
   int64_t extent_ = 0;
-  int chunks_ = 1;
-  std::atomic<int> pending_{0};  // worker chunks not yet finished
+  int64_t grain_ = 1;
+  alignas(64) std::atomic<uint64_t> next_{0};  // the first unclaimed iteration
+  alignas(64) std::atomic<uint64_t> state_{0};  // epoch << 32 | closed | active workers
+  std::atomic<int32_t> error_code_{0};
+  std::mutex error_mutex_;
+  std::string error_message_;
   Signal done_;
 };
 
