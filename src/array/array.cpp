@@ -1,0 +1,206 @@
+// Storage and the Array core: construction checks, accessors, DLTensor views, copies,
+// casts and element writes.
+#include "tessera/array/array.h"
+
+#include <algorithm>
+#include <new>
+
+#include "array/internal.h"
+#include "tessera/array/elementwise.h"
+#include "tessera/array/views.h"
+#include "tessera/ops/elementwise.h"
+
+namespace tessera {
+
+using array_detail::raise;
+
+// ---- Storage -------------------------------------------------------------------------------
+
+std::shared_ptr<Storage> Storage::allocate(int64_t nbytes) {
+  constexpr std::align_val_t kAlign{64};
+  const size_t n = static_cast<size_t>(std::max<int64_t>(nbytes, 1));
+  void* p = ::operator new(n, kAlign);
+  std::shared_ptr<Storage> s(new Storage());
+  s->data_ = p;
+  s->nbytes_ = nbytes;
+  s->release_ = [p, kAlign] { ::operator delete(p, kAlign); };
+  return s;
+}
+
+std::shared_ptr<Storage> Storage::adopt(void* data, DLDevice device, std::function<void()> release, int64_t nbytes) {
+  std::shared_ptr<Storage> s(new Storage());
+  s->data_ = data;
+  s->device_ = device;
+  s->nbytes_ = nbytes;
+  s->release_ = std::move(release);
+  return s;
+}
+
+Storage::~Storage() {
+  if (release_) release_();
+}
+
+// ---- Array core ----------------------------------------------------------------------------
+
+Array::Array(std::shared_ptr<Storage> storage, DataType dtype, Shape shape, Shape strides, int64_t byte_offset,
+             bool writeable)
+    : storage_(std::move(storage)), dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)),
+      offset_(byte_offset), writeable_(writeable) {
+  const std::string fn = "Array";
+  if (!storage_) raise(Error::Kind::Value, fn, "storage is null");
+  if (!is_array_dtype(dtype_)) raise(Error::Kind::Type, fn, "unsupported dtype " + dtype_.str());
+  if (shape_.size() != strides_.size()) raise(Error::Kind::Value, fn, "shape and strides differ in length");
+  if (shape_.size() > 32) raise(Error::Kind::Value, fn, "at most 32 dimensions are supported");
+  int64_t lo = 0, hi = 0;
+  bool empty = false;
+  for (size_t d = 0; d < shape_.size(); ++d) {
+    if (shape_[d] < 0) raise(Error::Kind::Value, fn, "negative dimension in shape " + array_detail::shape_str(shape_));
+    if (shape_[d] == 0) empty = true;
+    int64_t span = strides_[d] * (shape_[d] - 1) * itemsize();
+    (span < 0 ? lo : hi) += shape_[d] > 0 ? span : 0;
+  }
+  if (!empty && storage_->nbytes() >= 0 && (offset_ + lo < 0 || offset_ + hi + itemsize() > storage_->nbytes()))
+    raise(Error::Kind::Value, fn,
+          "view " + array_detail::shape_str(shape_) + " with strides " + array_detail::shape_str(strides_) +
+              " at byte offset " + std::to_string(offset_) + " lies outside its storage of " +
+              std::to_string(storage_->nbytes()) + " bytes");
+}
+
+int64_t Array::shape(int axis) const { return shape_[array_detail::normalize_axis("shape", axis, ndim())]; }
+
+int64_t Array::size() const { return array_detail::numel(shape_); }
+
+DLDevice Array::device() const { return storage_ ? storage_->device() : DLDevice{kDLCPU, 0}; }
+
+bool Array::is_contiguous() const {
+  int64_t expect = 1;
+  for (size_t d = shape_.size(); d-- > 0;) {
+    if (shape_[d] == 0) return true;
+    if (shape_[d] != 1 && strides_[d] != expect) return false;
+    expect *= shape_[d];
+  }
+  return true;
+}
+
+void* Array::data() const {
+  array_detail::check_defined("data", *this);
+  return static_cast<char*>(storage_->data()) + offset_;
+}
+
+DLTensor Array::dl() const {
+  array_detail::check_defined("dl", *this);
+  DLTensor t{};
+  t.data = storage_->data();
+  t.device = storage_->device();
+  t.ndim = ndim();
+  t.dtype = to_dl(dtype_);
+  t.shape = const_cast<int64_t*>(shape_.data());
+  t.strides = const_cast<int64_t*>(strides_.data());
+  t.byte_offset = static_cast<uint64_t>(offset_);
+  return t;
+}
+
+std::string Array::describe() const {
+  if (!defined()) return "array(undefined)";
+  return "array(shape=" + array_detail::shape_str(shape_) + ", dtype=" + dtype_.str() + ")";
+}
+
+Array Array::operator[](int64_t i) const { return index(*this, {Index(i)}); }
+Array Array::operator[](const Index& i) const { return index(*this, {i}); }
+Array Array::operator[](std::initializer_list<Index> idx) const { return index(*this, idx); }
+Array Array::operator[](const std::vector<Index>& idx) const { return index(*this, idx); }
+Array Array::T() const {
+  std::vector<int> reversed(ndim());
+  for (int d = 0; d < ndim(); ++d) reversed[d] = ndim() - 1 - d;
+  return permute_dims(*this, reversed);
+}
+Array Array::mT() const { return matrix_transpose(*this); }
+Array Array::reshape(const Shape& shape) const { return tessera::reshape(*this, shape); }
+
+Array Array::copy() const { return astype(dtype_, true); }
+
+Array Array::astype(DataType dtype, bool copy) const {
+  array_detail::check_defined("astype", *this);
+  if (!copy && dtype == dtype_) return *this;
+  Array out = array_detail::allocate(shape_, dtype);
+  DLTensor x = dl(), o = out.dl();
+  ops::astype(&x, &o);
+  return out;
+}
+
+Array Array::readonly() const {
+  Array v = *this;
+  v.writeable_ = false;
+  return v;
+}
+
+Array& Array::assign(const Array& values) {
+  array_detail::check_writeable("assign", *this);
+  array_detail::check_defined("assign", values, "values");
+  Array src = values;
+  // Leading size-1 dimensions beyond this rank are dropped, as NumPy's setitem does.
+  while (src.ndim() > ndim() && src.shape_[0] == 1) src = src[0];
+  bool fits = src.ndim() <= ndim();
+  for (int d = 0; fits && d < src.ndim(); ++d) {
+    int64_t e = src.shape_[d];
+    fits = e == 1 || e == shape_[ndim() - src.ndim() + d];
+  }
+  if (!fits)
+    raise(Error::Kind::Value, "assign",
+          "could not broadcast input array from shape " + array_detail::shape_str(values.shape_) + " into shape " +
+              array_detail::shape_str(shape_));
+  if (array_detail::shares_storage(src, *this) && !array_detail::same_view(src, *this)) src = src.copy();
+  // ops::astype writes an output of its input's shape: broadcast the input (stride 0).
+  src = broadcast_to(src, shape_);
+  DLTensor x = src.dl(), o = dl();
+  ops::astype(&x, &o);
+  return *this;
+}
+
+Array& Array::assign(Scalar value) {
+  array_detail::check_writeable("assign", *this);
+  Array v;
+  try {
+    v = array_detail::scalar_array(value, dtype_);
+  } catch (const Error& e) {
+    raise(e.kind(), "assign", e.what());
+  }
+  v = broadcast_to(v, shape_);
+  DLTensor x = v.dl(), o = dl();
+  ops::astype(&x, &o);
+  return *this;
+}
+
+Array& Array::operator+=(const Operand& b) { return inplace("add", *this, b); }
+Array& Array::operator-=(const Operand& b) { return inplace("subtract", *this, b); }
+Array& Array::operator*=(const Operand& b) { return inplace("multiply", *this, b); }
+Array& Array::operator/=(const Operand& b) { return inplace("divide", *this, b); }
+Array& Array::operator%=(const Operand& b) { return inplace("remainder", *this, b); }
+Array& Array::operator&=(const Operand& b) { return inplace("bitwise_and", *this, b); }
+Array& Array::operator|=(const Operand& b) { return inplace("bitwise_or", *this, b); }
+Array& Array::operator^=(const Operand& b) { return inplace("bitwise_xor", *this, b); }
+Array& Array::operator<<=(const Operand& b) { return inplace("bitwise_left_shift", *this, b); }
+Array& Array::operator>>=(const Operand& b) { return inplace("bitwise_right_shift", *this, b); }
+
+void Array::copy_to_host(void* dst, DataType as) const {
+  array_detail::check_defined("copy_to_host", *this);
+  if (size() == 0) return;
+  Shape strides = array_detail::compact_strides(shape_);
+  DLTensor o{};
+  o.data = dst;
+  o.device = {kDLCPU, 0};
+  o.ndim = ndim();
+  o.dtype = to_dl(as);
+  o.shape = const_cast<int64_t*>(shape_.data());
+  o.strides = strides.data();
+  DLTensor x = dl();
+  ops::astype(&x, &o);
+}
+
+void Array::check_single(const char* what) const {
+  array_detail::check_defined(what, *this);
+  if (size() != 1)
+    raise(Error::Kind::Value, what, "can only convert an array of size 1, not " + describe());
+}
+
+}  // namespace tessera
