@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "lower/build_loop_nests.h"
+#include "lower/guard_vector_lanes.h"
 #include "lower/infer_bounds.h"
 #include "lower/inline_stages.h"
 #include "lower/loop_partition.h"
@@ -12,6 +13,8 @@
 #include "lower/storage_flatten.h"
 #include "lower/unroll_loops.h"
 #include "lower/vectorize_loops.h"
+#include "lower/verify_gpu_schedule.h"
+#include "tessera/dlpack.h"
 #include "tessera/ir/printer.h"
 #include "tessera/ir/simplify.h"
 #include "tessera/lower/lower.h"
@@ -93,6 +96,10 @@ ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& a
   ir::Stmt s = loops.body;
   ir::BoundsScope facts = extent_facts(loops.plan.params);
   auto simplify_pass = [&](const ir::Stmt& x) { return ir::simplify(x, facts); };
+  if (options.device_type == kDLCUDA) {
+    s = run.run("verify_gpu_schedule", s, verify_gpu_schedule);
+    s = run.run("guard_vector_lanes", s, guard_vector_lanes);
+  }
   s = run.run("partition_loops", s, partition_loops);
   s = run.run("simplify", s, simplify_pass);
   s = run.run("vectorize_loops", s, vectorize_loops);

@@ -54,6 +54,11 @@ std::vector<Variant> OpDef::enumerate() const {
   for (const auto& dtypes : aot_input_dtypes) {
     std::optional<Signature> sig = type_rule(dtypes);
     if (!sig) continue;
+    if (aot_variants) {
+      for (const Variant& v : aot_variants(*sig))
+        if (!valid || valid(v)) out.push_back(v);
+      continue;
+    }
     for (Layout layout : {Layout::Contiguous, Layout::Strided}) {
       for (int nd : ndims) {
         if (layout == Layout::Contiguous && nd != 1) continue;

@@ -1,4 +1,5 @@
 // ops::elementwise: the definition and schedules shared by every elementwise operator.
+#include "ops/gpu_schedules.h"
 #include "tessera/ir/op.h"
 #include "tessera/ops/defop.h"
 
@@ -17,6 +18,7 @@ int vector_lanes(const Signature& sig) {
 // Strided rank k: the outer loop runs in parallel, the inner one in vectors (the vectorizer
 // adds a contiguous fast path when the inner strides turn out to be 1).
 void schedule_elementwise(schedule::Schedule& s, const te::Tensor& out, const Variant& v) {
+  if (v.target == "cuda") return schedule_elementwise_gpu(s, out, v);
   if (v.ndim == 0) return;
   auto st = s[out];
   const auto& axes = st.axis();

@@ -1,9 +1,14 @@
 #include "ops/kernel_cache.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+
+#include "ops/jit_disk_cache.h"
+#include "tessera/runtime/library.h"
 
 namespace tessera::ops::detail {
 namespace {
@@ -44,12 +49,68 @@ Key make_key(const OpDef& op, const Variant& v) {
 struct Cache {
   std::mutex mu;
   std::unordered_map<Key, std::shared_ptr<Kernel>, KeyHash> kernels;
-  std::atomic<int64_t> compiled{0};
+  std::atomic<int64_t> compiled{0}, disk_cache{0}, library{0};
 };
 
 Cache& cache() {
   static Cache* c = new Cache();
   return *c;
+}
+
+// A kernel of an ahead-of-time library, seen through the JitModule interface Kernel owns.
+class LibraryModule final : public codegen::JitModule {
+ public:
+  explicit LibraryModule(std::shared_ptr<const runtime::Library> library) : library_(std::move(library)) {}
+  TesseraKernelFn lookup(const std::string& name) const override { return library_->find(name); }
+
+ private:
+  std::shared_ptr<const runtime::Library> library_;
+};
+
+void load_libraries_from_environment() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* list = std::getenv("TESSERA_OPS_LIBRARY");
+    std::string paths = list ? list : "";
+    size_t start = 0;
+    while (start <= paths.size()) {
+      size_t end = paths.find(':', start);
+      if (end == std::string::npos) end = paths.size();
+      std::string path = paths.substr(start, end - start);
+      start = end + 1;
+      if (path.empty()) continue;
+      try {
+        runtime::load_library(path);
+      } catch (const runtime::LibraryError& e) {
+        std::fprintf(stderr, "tessera: TESSERA_OPS_LIBRARY: %s; using the JIT instead\n", e.what());
+      }
+    }
+  });
+}
+
+const codegen::CpuTarget& host_target() {
+  static const codegen::CpuTarget host = codegen::CpuTarget::host();
+  return host;
+}
+
+std::shared_ptr<Kernel> resolve(const OpDef& op, const Variant& v, Cache& c) {
+  std::string name = v.name(op.name);
+  load_libraries_from_environment();
+  if (runtime::LibraryKernel lk = runtime::find_library_kernel(name); lk.fn) {
+    ++c.library;
+    ir::LoweredFunc func;  // an ahead-of-time kernel carries no IR
+    func.name = name;
+    func.packed = true;
+    return std::make_shared<Kernel>(std::move(func), std::make_shared<LibraryModule>(lk.owner), lk.fn);
+  }
+  Generated g = op.generate(v);
+  lower::LowerOptions lo;
+  lo.contiguous = v.layout == Layout::Contiguous;
+  ir::LoweredFunc func = lower::lower(g.sched, g.args, name, lo);
+  JitKernel jit = jit_with_disk_cache(func, host_target());
+  if (!jit.fn) throw std::runtime_error("kernel " + name + " missing from its JIT module");
+  ++(jit.from_disk ? c.disk_cache : c.compiled);
+  return std::make_shared<Kernel>(std::move(func), std::move(jit.module), jit.fn);
 }
 
 }  // namespace
@@ -62,19 +123,18 @@ const Kernel& kernel_for(const OpDef& op, const Variant& v) {
     auto it = c.kernels.find(key);
     if (it != c.kernels.end()) return *it->second;
   }
-  // Compile outside the lock so other variants proceed; the first thread to insert wins.
-  Generated g = op.generate(v);
-  lower::LowerOptions lo;
-  lo.contiguous = v.layout == Layout::Contiguous;
-  BuildOptions opts;
-  opts.lower = lo;
-  auto k = std::make_shared<Kernel>(build(g.sched, g.args, v.name(op.name), opts));
-  ++c.compiled;
+  // Resolve outside the lock so other variants proceed; the first thread to insert wins.
+  std::shared_ptr<Kernel> k = resolve(op, v, c);
   std::lock_guard<std::mutex> lock(c.mu);
   auto [it, inserted] = c.kernels.emplace(std::move(key), std::move(k));
   return *it->second;
 }
 
 int64_t compiled_count() { return cache().compiled.load(); }
+
+KernelSources kernel_sources() {
+  Cache& c = cache();
+  return {c.compiled.load(), c.disk_cache.load(), c.library.load()};
+}
 
 }  // namespace tessera::ops::detail

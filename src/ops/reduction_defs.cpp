@@ -335,6 +335,36 @@ int reduce_lanes(const Signature& sig) {
 
 namespace {
 
+// The ahead-of-time variants of one signature: the views dispatch makes of compact inputs
+// reduced over any axes of up to 4 dimensions. After collapsing, such an input is blocks
+// of kept (K) and reduced (R) axes: R and KR are contiguous, RK, KRK, RKR, KRKR and RKRK
+// strided; each comes with the vector modes choose_mode picks for it at different
+// extents. Full and last-axis reductions of strided inputs (slices) are added. Rarer
+// views (three kept blocks, reversed strides, ...) are compiled on first use.
+std::vector<Variant> aot_reduction_variants(const Signature& sig) {
+  using M = VecMode;
+  struct View {
+    int kept, reduced;
+    Layout layout;
+    std::vector<M> modes;
+  };
+  static const View views[] = {
+      {0, 1, Layout::Contiguous, {M::Inner}},
+      {0, 1, Layout::Strided, {M::Inner}},
+      {1, 1, Layout::Contiguous, {M::Inner, M::None}},
+      {1, 1, Layout::Strided, {M::Outer, M::OuterRows, M::None, M::Inner}},
+      {2, 1, Layout::Strided, {M::Outer, M::None}},
+      {1, 2, Layout::Strided, {M::Inner, M::None}},
+      {2, 2, Layout::Strided, {M::Inner, M::Outer, M::None}},
+      {0, 2, Layout::Strided, {M::Inner, M::None}},
+  };
+  std::vector<Variant> out;
+  for (const View& w : views)
+    for (M mode : w.modes)
+      out.push_back(Variant{sig, w.kept + w.reduced, w.layout, "llvm", {w.kept, w.reduced, static_cast<int64_t>(mode)}});
+  return out;
+}
+
 const std::vector<const OpDef*>& registered() {
   static const std::vector<const OpDef*> defs = [] {
     std::vector<const OpDef*> out;
@@ -350,8 +380,7 @@ const std::vector<const OpDef*>& registered() {
       };
       def.generate = [p](const Variant& v) { return generate_reduction(*p, v); };
       for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
-      // Variants carry the kept/reduced ranks in attrs, which OpDef::enumerate does not
-      // produce; the AOT space of reductions is enumerated elsewhere.
+      def.aot_variants = aot_reduction_variants;
       def.valid = [](const Variant& v) { return v.attrs.size() == 3; };
       out.push_back(&defop(std::move(def)));
     }

@@ -112,6 +112,15 @@ const OpDef& scan_opdef(const ScanInfo& info) {
       const ScanInfo* p = &s;
       def.generate = [p](const Variant& v) { return generate_scan(*p, v); };
       for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
+      // Ahead of time: 1-D scans, and scans of 2-D and 3-D compact inputs along the last
+      // axis (Rows) or an outer one (Vector).
+      def.aot_variants = [](const Signature& sig) {
+        std::vector<Variant> vs;
+        for (auto [kept, mode] : {std::pair{0, ScanMode::Rows}, {1, ScanMode::Rows}, {1, ScanMode::Vector},
+                                  {2, ScanMode::Rows}, {2, ScanMode::Vector}})
+          vs.push_back(Variant{sig, kept + 1, Layout::Strided, "llvm", {kept, static_cast<int64_t>(mode)}});
+        return vs;
+      };
       def.valid = [](const Variant& v) { return v.attrs.size() == 2; };
       out.push_back(&defop(std::move(def)));
     }

@@ -54,4 +54,10 @@ std::vector<uint8_t> emit_object(const std::vector<ir::LoweredFunc>& funcs,
                                  const CpuTarget& target = CpuTarget::host(),
                                  const CodegenOptions& options = {});
 
+// Links an object that emit_object made for this host into the process JIT (no compiling;
+// the JIT disk cache loads its entries so) and resolves the kernels `names`. Throws
+// std::runtime_error when the object is malformed or lacks one of them.
+std::unique_ptr<JitModule> jit_load_object(const std::vector<uint8_t>& object,
+                                           const std::vector<std::string>& names);
+
 }  // namespace tessera::codegen

@@ -77,6 +77,10 @@ struct OpDef {
   std::vector<std::vector<DataType>> aot_input_dtypes;
   std::vector<int> ndims = {1, 2, 3, 4};
   std::function<bool(const Variant&)> valid = nullptr;
+  // When set, the AOT variants of each signature of aot_input_dtypes, in place of the
+  // contiguous rank-1 and strided `ndims` variants: for operators whose dispatch sets
+  // attrs (reductions, scans). Validity still filters them.
+  std::function<std::vector<Variant>(const Signature&)> aot_variants = nullptr;
 
   // All variants of the AOT space (valid ones only), in a deterministic order.
   std::vector<Variant> enumerate() const;

@@ -1,0 +1,38 @@
+// GPU schedules (see gpu_schedules.h).
+#include "ops/gpu_schedules.h"
+
+#include <algorithm>
+
+namespace tessera::ops {
+namespace {
+
+constexpr int kThreadsPerBlock = 256;
+constexpr int kVectorBytes = 16;
+
+int widest_bytes(const Signature& sig) {
+  int bytes = 1;
+  for (DataType t : sig.inputs) bytes = std::max(bytes, t.bytes());
+  for (DataType t : sig.outputs) bytes = std::max(bytes, t.bytes());
+  return bytes;
+}
+
+}  // namespace
+
+void schedule_elementwise_gpu(schedule::Schedule& s, const te::Tensor& out, const Variant& v) {
+  if (v.ndim == 0) return;
+  auto st = s[out];
+  const auto& axes = st.axis();
+  if (v.ndim == 1 && v.layout == Layout::Contiguous) {
+    int lanes = std::max(1, kVectorBytes / widest_bytes(v.sig));
+    auto [vectors, lane] = st.split(axes[0], lanes);
+    auto [blocks, threads] = st.split(vectors, kThreadsPerBlock);
+    st.bind(blocks, "blockIdx.x").bind(threads, "threadIdx.x");
+    if (lanes > 1) st.vectorize(lane);
+    return;
+  }
+  ir::IterVar all = v.ndim == 1 ? axes[0] : st.fuse(axes);
+  auto [blocks, threads] = st.split(all, kThreadsPerBlock);
+  st.bind(blocks, "blockIdx.x").bind(threads, "threadIdx.x");
+}
+
+}  // namespace tessera::ops
