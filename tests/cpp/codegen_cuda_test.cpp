@@ -72,7 +72,7 @@ TEST(CudaSource, SixteenBitFloatsComputeInFloatAndRoundOnce) {
   EXPECT_TRUE(has(h, "#include <cuda_fp16.h>"));
   EXPECT_FALSE(has(h, "#include <cuda_bf16.h>"));
   EXPECT_TRUE(has(h, "tessera_vload<8>(A_v"));  // 16 bytes of float16
-  EXPECT_TRUE(has(h, "v[lane] = __float2half_rn((__half2float(A_v[lane]) * __half2float(B_v[lane])));")) << h;
+  EXPECT_TRUE(has(h, "v[lane] = __float2half_rn((tessera_half_to_float(A_v[lane]) * tessera_half_to_float(B_v[lane])));")) << h;
   std::string b = source_of("exp", DataType::BFloat16());
   EXPECT_TRUE(has(b, "#include <cuda_bf16.h>"));
   EXPECT_TRUE(has(b, "__float2bfloat16_rn(expf(__bfloat162float(A_v[lane])))")) << b;
