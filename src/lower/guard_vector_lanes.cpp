@@ -46,7 +46,8 @@ std::optional<Ends> deciding_ends(const Expr& c, const Var& v) {
   // a < b (or <=) is hardest where a - b is largest: the last lane when it grows.
   Expr at0 = substitute(d, VarMap{{v.get(), make_zero(v.type())}});
   Expr at1 = substitute(d, VarMap{{v.get(), make_const(v.type(), int64_t{1})}});
-  const int64_t* slope = as_const_int(simplify(at1 - at0));
+  Expr step = simplify(at1 - at0);  // as_const_int points into it: keep it alive
+  const int64_t* slope = as_const_int(step);
   if (!slope) return Ends::Both;
   bool upper = b->op == BinaryOp::LT || b->op == BinaryOp::LE;
   return (*slope > 0) == upper ? Ends::Last : Ends::First;
