@@ -21,11 +21,16 @@
 #include <unordered_map>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/process_jit.h"
 
 namespace tessera::codegen {
 namespace {
 
 std::string message_of(llvm::Error err) { return llvm::toString(std::move(err)); }
+
+}  // namespace
+
+namespace detail {
 
 llvm::orc::LLJIT& process_jit() {
   static std::once_flag once;
@@ -64,6 +69,13 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
   symbols.insert(def("tessera_workspace_free", &tessera_workspace_free));
   return symbols;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::process_jit;
+using detail::runtime_symbols;
 
 class LLJitModule final : public JitModule {
  public:

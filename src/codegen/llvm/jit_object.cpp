@@ -16,47 +16,12 @@
 #include <unordered_map>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/process_jit.h"
 
 namespace tessera::codegen {
 namespace {
 
 std::string message_of(llvm::Error err) { return llvm::toString(std::move(err)); }
-
-llvm::orc::LLJIT& loader_jit() {
-  static std::once_flag once;
-  static llvm::orc::LLJIT* jit = nullptr;
-  static std::string error;
-  std::call_once(once, [] {
-    detail::initialize_llvm();
-    std::string ignored;  // without libmvec only scalar math links; reported at lookup
-    llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &ignored);
-    auto created = llvm::orc::LLJITBuilder().create();
-    if (!created) {
-      error = message_of(created.takeError());
-      return;
-    }
-    jit = created->release();  // intentionally leaked: kernels may outlive static destructors
-  });
-  if (!jit) throw std::runtime_error("tessera: cannot create the LLVM JIT: " + error);
-  return *jit;
-}
-
-llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
-  llvm::orc::SymbolMap symbols;
-  auto define = [&](const char* name, auto* fn) {
-    symbols[jit.mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
-        llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  };
-  define("tessera_parallel_for", &tessera_parallel_for);
-  define("tessera_error_begin", &tessera_error_begin);
-  define("tessera_error_str", &tessera_error_str);
-  define("tessera_error_int", &tessera_error_int);
-  define("tessera_error_dtype", &tessera_error_dtype);
-  define("tessera_error_device", &tessera_error_device);
-  define("tessera_workspace_alloc", &tessera_workspace_alloc);
-  define("tessera_workspace_free", &tessera_workspace_free);
-  return symbols;
-}
 
 class LoadedModule final : public JitModule {
  public:
@@ -77,12 +42,12 @@ class LoadedModule final : public JitModule {
 }  // namespace
 
 std::unique_ptr<JitModule> jit_load_object(const std::vector<uint8_t>& object, const std::vector<std::string>& names) {
-  llvm::orc::LLJIT& jit = loader_jit();
+  llvm::orc::LLJIT& jit = detail::process_jit();
   static std::atomic<uint64_t> counter{0};
   auto dylib = jit.createJITDylib("tessera.loaded." + std::to_string(counter++));
   if (!dylib) throw std::runtime_error("tessera JIT: " + message_of(dylib.takeError()));
   auto module = std::make_unique<LoadedModule>(jit, *dylib);  // removes the dylib on failure too
-  if (auto err = dylib->define(llvm::orc::absoluteSymbols(runtime_symbols(jit))))
+  if (auto err = dylib->define(llvm::orc::absoluteSymbols(detail::runtime_symbols(jit))))
     throw std::runtime_error("tessera JIT: " + message_of(std::move(err)));
   llvm::StringRef bytes(reinterpret_cast<const char*>(object.data()), object.size());
   if (auto err = jit.addObjectFile(*dylib, llvm::MemoryBuffer::getMemBufferCopy(bytes, "tessera-cached-kernels")))
