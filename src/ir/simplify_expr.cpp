@@ -319,6 +319,7 @@ Expr Simplifier::mutate_ramp(const RampNode* op, const Expr& self) {
 Expr Simplifier::mutate_let(const LetNode* op, const Expr& self) {
   Expr value = mutate(op->value);
   if (substitutable(op->var, value, Stmt(), &op->body)) {
+    if (!first_binding(op->var.get())) clear_caches();
     subst_[op->var.get()] = value;
     Expr body = mutate(op->body);
     subst_.erase(op->var.get());

@@ -220,12 +220,17 @@ class Simplifier : public IRMutator {
   // Rebinding clears the caches unless the variable is fresh (a Let's), so nothing cached
   // can depend on it.
   Saved bind(const VarNode* v, Interval r, bool clear = true) {
+    if (!clear && !first_binding(v)) clear = true;
     Saved s{v, std::nullopt};
     if (auto it = overlay_.find(v); it != overlay_.end()) s.previous = it->second;
     overlay_[v] = std::move(r);
     if (clear) clear_caches();
     return s;
   }
+  // Whether a Let's variable is bound here for the first time. Sibling Lets may bind the
+  // same Var (loops of extent 1 become Lets of their variable), and what was cached under
+  // one binding is wrong under the next, so only a first binding may keep the caches.
+  bool first_binding(const VarNode* v) { return let_vars_.insert(v).second && !lookup(v); }
   void restore(const Saved& s, bool clear = true) {
     if (s.previous) overlay_[s.var] = *s.previous;
     else overlay_.erase(s.var);
@@ -314,6 +319,7 @@ class Simplifier : public IRMutator {
 
   const BoundsScope& base_scope_;
   std::unordered_map<const VarNode*, Interval> overlay_;
+  std::unordered_set<const VarNode*> let_vars_;  // Let variables bound or substituted so far
   VarMap subst_;
   NodeCache<Expr> memo_;
   NodeCache<CI> ranges_;

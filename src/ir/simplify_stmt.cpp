@@ -156,6 +156,7 @@ Stmt Simplifier::mutate_if(const IfThenElseNode* op, const Stmt& self) {
 Stmt Simplifier::mutate_let_stmt(const LetStmtNode* op, const Stmt& self) {
   Expr value = mutate(op->value);
   if (substitutable(op->var, value, op->body, nullptr)) {
+    if (!first_binding(op->var.get())) clear_caches();
     subst_[op->var.get()] = value;
     Stmt body = mutate(op->body);
     subst_.erase(op->var.get());
