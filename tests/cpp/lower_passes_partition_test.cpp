@@ -64,8 +64,9 @@ TEST(LoopPartition, TailStopsWhereTheGuardsEnd) {
     if (!f || f->var.get() != vo.get()) return;
     Expr begin = substitute(f->min, {{n.get(), Expr(9)}, {bo.get(), Expr(0)}});
     Expr extent = substitute(f->extent, {{n.get(), Expr(9)}, {bo.get(), Expr(0)}});
-    const auto* b = simplify(begin).as<IntImmNode>();
-    const auto* e = simplify(extent).as<IntImmNode>();
+    Expr b_value = simplify(begin), e_value = simplify(extent);  // as<> points into them
+    const auto* b = b_value.as<IntImmNode>();
+    const auto* e = e_value.as<IntImmNode>();
     ASSERT_TRUE(b && e) << out;
     visited += std::max<int64_t>(e->value, 0);
   });
