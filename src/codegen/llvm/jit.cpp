@@ -72,53 +72,14 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
 
 }  // namespace detail
 
-namespace {
-
-using detail::process_jit;
-using detail::runtime_symbols;
-
-class LLJitModule final : public JitModule {
- public:
-  LLJitModule(llvm::orc::LLJIT& jit, llvm::orc::JITDylib& dylib) : jit_(jit), dylib_(dylib) {}
-  ~LLJitModule() override {
-    llvm::consumeError(jit_.getExecutionSession().removeJITDylib(dylib_));
-  }
-  TesseraKernelFn lookup(const std::string& name) const override {
-    auto it = kernels_.find(name);
-    return it == kernels_.end() ? nullptr : it->second;
-  }
-  void add(const std::string& name, TesseraKernelFn fn) { kernels_[name] = fn; }
-
- private:
-  llvm::orc::LLJIT& jit_;
-  llvm::orc::JITDylib& dylib_;
-  std::unordered_map<std::string, TesseraKernelFn> kernels_;
-};
-
-}  // namespace
-
 std::unique_ptr<JitModule> jit_compile(const std::vector<ir::LoweredFunc>& funcs,
                                        const CpuTarget& target, const CodegenOptions& options) {
   if (llvm::Triple(target.triple).getArch() != llvm::Triple(llvm::sys::getProcessTriple()).getArch())
     throw std::runtime_error("tessera: cannot JIT code for " + target.triple + " on this host");
   std::vector<uint8_t> object = detail::compile_to_object(funcs, target, options);
-
-  llvm::orc::LLJIT& jit = process_jit();
-  static std::atomic<uint64_t> counter{0};
-  auto dylib = jit.createJITDylib("tessera." + std::to_string(counter++));
-  if (!dylib) throw std::runtime_error("tessera JIT: " + message_of(dylib.takeError()));
-  auto module = std::make_unique<LLJitModule>(jit, *dylib);  // removes the dylib on failure too
-  if (auto err = dylib->define(llvm::orc::absoluteSymbols(runtime_symbols(jit))))
-    throw std::runtime_error("tessera JIT: " + message_of(std::move(err)));
-  llvm::StringRef bytes(reinterpret_cast<const char*>(object.data()), object.size());
-  if (auto err = jit.addObjectFile(*dylib, llvm::MemoryBuffer::getMemBufferCopy(bytes, "tessera-kernels")))
-    throw std::runtime_error("tessera JIT: " + message_of(std::move(err)));
-  for (const ir::LoweredFunc& f : funcs) {
-    auto addr = jit.lookup(*dylib, f.name);
-    if (!addr) throw std::runtime_error("tessera JIT: " + message_of(addr.takeError()));
-    module->add(f.name, addr->toPtr<TesseraKernelFn>());
-  }
-  return module;
+  std::vector<std::string> names;
+  for (const ir::LoweredFunc& f : funcs) names.push_back(f.name);
+  return jit_load_object(object, names);
 }
 
 }  // namespace tessera::codegen
