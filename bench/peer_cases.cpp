@@ -56,8 +56,8 @@ BuildOptions compact() {
   return o;
 }
 
-// softmax over rows: max, exp, sum, divide; parallel over rows. The sum and the divide of a
-// row run together (exp inlined into both); the reductions keep 16 partials in a vector.
+// softmax over rows: max, exp, sum, divide; parallel over rows, all four steps of a row
+// together (exp inlined into the sum and the divide); the reductions keep 16 partials in a vector.
 Kernel build_softmax(int64_t rows, int64_t cols) {
   Tensor X = te::placeholder({rows, cols}, F32, "X");
   ir::IterVar k1 = te::reduce_axis(0, cols, "k1"), k2 = te::reduce_axis(0, cols, "k2");
@@ -66,8 +66,8 @@ Kernel build_softmax(int64_t rows, int64_t cols) {
   Tensor sum = te::compute({rows}, [&](Var i) { return te::sum(e(i, k2->var), {k2}); }, "rowsum");
   Tensor Y = te::compute({rows, cols}, [&](Var i, Var j) { return e(i, j) / sum(i); }, "Y");
 
-  // compute_at takes stages with one reader, and the row max has two (the sum and the
-  // divide), so it is a root stage: one parallel pass over X before the fused pass.
+  // One parallel pass over rows: the row max, the row sum and the divide of a row run
+  // together at the row loop (the max has two readers there, the sum's partials and Y).
   auto s = schedule::create_schedule({Y});
   auto y = s[Y];
   y.parallel(y.axis()[0]).vectorize(y.split(y.axis()[1], kLanes).second);
@@ -78,7 +78,7 @@ Kernel build_softmax(int64_t rows, int64_t cols) {
     r.reorder({r.axis()[1], r.reduce_axis()[0], r.axis()[0]}).vectorize(r.axis()[0]);
     r.compute_at(s[t], s[t].axis()[0]).set_scope("local");
   }
-  s[mx].parallel(s[mx].axis()[0]);
+  s[mx].compute_at(y, y.axis()[0]).set_scope("local");
   s[sum].compute_at(y, y.axis()[0]).set_scope("local");
   return build(s, {X, Y}, "peer_softmax", compact());
 }

@@ -145,9 +145,8 @@ def softmax(x):
     sm[i] += e[r2.x, i]
     y[j, i] = e[j, i] / sm[i]
     y.parallel(i).split(j, j, jv, LANES).vectorize(jv)
-    mx.compute_root().parallel(i)
-    mx.update().parallel(i)
-    lane_partials(mx, r1, mx, i)
+    mx.compute_at(y, i)
+    lane_partials(mx, r1, y, i)
     sm.compute_at(y, i)
     lane_partials(sm, r2, y, i)
     return kernel(y, (rows, cols))

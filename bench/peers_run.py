@@ -47,7 +47,10 @@ def run_tessera(binary, x, sizes, names, refs):
                 check(name, got, refs)
             except AssertionError as e:
                 results[name] = {"error": "wrong result: " + str(e).strip().splitlines()[0]}
-        timing = json.loads(subprocess.run(cmd + ["--reps", str(sizes.reps)], check=True,
+        # The timed run compiles every kernel afresh: with the disk cache on, its first call
+        # would load what the --check run cached, and jit_ms would time a file load.
+        env = dict(os.environ, TESSERA_CACHE_DIR="off")
+        timing = json.loads(subprocess.run(cmd + ["--reps", str(sizes.reps)], check=True, env=env,
                                            capture_output=True, text=True).stdout)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -181,12 +181,12 @@ def softmax(x):
         sch.vectorize(sch.split(j, [None, LANES])[1])
         m, s = sch.get_sblock("rowmax"), sch.get_sblock("rowsum")
         rf_m, rf_s = lanes_rfactor(sch, m), lanes_rfactor(sch, s)
-        mi = sch.get_loops(m)[0]
-        sch.parallel(mi)
-        vector_partials(sch, rf_m, mi)
-        sch.compute_at(s, i)
+        sch.compute_at(s, i)  # TVM moves a block only once every reader is under the loop
         sch.set_scope(s, 0, "local")
         vector_partials(sch, rf_s, i)
+        sch.compute_at(m, i)
+        sch.set_scope(m, 0, "local")
+        vector_partials(sch, rf_m, i)
 
     return kernel([X, Y], schedule, [x["a"]], ((r, c), F32))
 

@@ -40,23 +40,68 @@ ir::Interval loop_interval(const ir::Range& r) {
   return {r.min, ir::simplify(r.min + r.extent - 1)};
 }
 
-void check_single_consumer(const StageGraph& g, const StageNode& s, const StageNode& parent) {
-  for (const StagePtr& other : g.stages) {
-    if (other.get() == &parent || other.get() == &s) continue;
-    if (other->attach == schedule::AttachKind::Inline) continue;
-    if (!reads_of(s, g.body.at(other.get())).empty())
-      throw ScheduleError("stage " + s.name() + ": computed at " + parent.name() +
-                          " but also read by " + other->name() + "; compute it at root instead");
+// The stages from `o` up to `parent` along compute_at links (o first, parent excluded), when
+// `o` runs within one iteration of parent's loop `at`: attached there, or at a loop inside
+// it, directly or through stages that are. Empty when `o` runs elsewhere.
+std::vector<const StageNode*> chain_within(const StageNode& o, const StageNode& parent, const ir::IterVar& at) {
+  const auto& leaves = parent.leaf_iter_vars;
+  std::vector<const StageNode*> chain;
+  for (const StageNode* cur = &o; cur->attach == schedule::AttachKind::At;) {
+    chain.push_back(cur);
+    StagePtr up = cur->attach_stage.lock();
+    if (up.get() == &parent) {
+      auto pos_at = std::find(leaves.begin(), leaves.end(), at);
+      auto pos_cur = std::find(leaves.begin(), leaves.end(), cur->attach_ivar);
+      return pos_cur >= pos_at ? chain : std::vector<const StageNode*>{};
+    }
+    cur = up.get();
   }
+  return {};
+}
+
+// Index tuples with which `s` is read inside one iteration of its attach point, each with
+// the scope its variables range over there. The parent reads it at its own leaves; other
+// readers must run inside the attach point (TVM's rule), and read it at their own leaves,
+// which range over intervals that may depend on the enclosing loops (all in the scope).
+struct Reads {
+  std::vector<std::vector<ir::Expr>> indices;
+  std::vector<ir::BoundsScope> scopes;
+};
+
+void add_leaf_ranges(const StageGraph& g, const StageNode& st, ir::BoundsScope* scope) {
+  for (const ir::IterVar& leaf : st.leaf_iter_vars) (*scope)[leaf->var.get()] = loop_interval(g.ranges.at(leaf.get()));
+}
+
+Reads reads_at_attach_point(const StageGraph& g, const StageNode& s, const StageNode& parent,
+                            const ir::BoundsScope& inner) {
+  Reads r;
+  auto add = [&](const StageNode& reader, const ir::BoundsScope& scope) {
+    schedule::LeafMapping m = schedule::map_to_leaves(reader, g.ranges);
+    ir::VarMap to_leaves;
+    for (const ir::IterVar& root : reader.root_iter_vars) to_leaves[root->var.get()] = m.value.at(root.get());
+    for (auto& idx : reads_of(s, g.body.at(&reader))) {
+      for (ir::Expr& e : idx) e = ir::substitute(e, to_leaves);
+      r.indices.push_back(std::move(idx));
+      r.scopes.push_back(scope);
+    }
+  };
+  add(parent, inner);
+  for (const StagePtr& other : g.stages) {
+    if (other.get() == &parent || other.get() == &s || other->attach == schedule::AttachKind::Inline) continue;
+    if (reads_of(s, g.body.at(other.get())).empty()) continue;
+    std::vector<const StageNode*> chain = chain_within(*other, parent, s.attach_ivar);
+    if (chain.empty())
+      throw ScheduleError("stage " + s.name() + ": computed at " + parent.name() + " but also read by " +
+                          other->name() + ", which does not run inside that loop; compute it at root instead");
+    ir::BoundsScope scope = inner;
+    for (const StageNode* st : chain) add_leaf_ranges(g, *st, &scope);
+    add(*other, scope);
+  }
+  return r;
 }
 
 void infer_attached(StageGraph* g, const StageNode& s) {
   StagePtr parent = s.attach_stage.lock();
-  check_single_consumer(*g, s, *parent);
-  schedule::LeafMapping m = schedule::map_to_leaves(*parent, g->ranges);
-  ir::VarMap to_leaves;
-  for (const ir::IterVar& root : parent->root_iter_vars) to_leaves[root->var.get()] = m.value.at(root.get());
-
   // Loops inside the attach point vary within one iteration; everything outside is fixed.
   ir::BoundsScope inner = g->extent_facts, all = g->extent_facts;
   bool inside = false;
@@ -66,16 +111,16 @@ void infer_attached(StageGraph* g, const StageNode& s) {
     all[leaf->var.get()] = iv;
     if (leaf == s.attach_ivar) inside = true;
   }
-  auto reads = reads_of(s, g->body.at(parent.get()));
+  Reads reads = reads_at_attach_point(*g, s, *parent, inner);
   Realize realize;
   for (size_t d = 0; d < s.op->axis.size(); ++d) {
     const ir::Range& dom = s.op->axis[d]->dom;
     ir::Expr dom_last = dom.min + dom.extent - 1;
     ir::Expr lo, hi;
     bool whole = false;  // an index read from memory or without bounds: cover the domain
-    for (const auto& idx : reads) {
-      ir::Expr index = ir::substitute(idx[d], to_leaves);
-      ir::Interval b = reads_memory(index) ? ir::Interval() : ir::bounds_of(index, inner);
+    for (size_t k = 0; k < reads.indices.size(); ++k) {
+      const ir::Expr& index = reads.indices[k][d];
+      ir::Interval b = reads_memory(index) ? ir::Interval() : ir::bounds_of(index, reads.scopes[k]);
       if (!b.is_bounded() || reads_memory(b.min) || reads_memory(b.max)) {
         whole = true;
         break;

@@ -20,6 +20,24 @@ bool contains(const std::vector<IterVar>& v, const IterVar& iv) {
   return std::find(v.begin(), v.end(), iv) != v.end();
 }
 
+// Whether `consumer` reads `producer`'s output, directly or through other stages (a stage
+// inlined into the consumer, or one computed inside its loops: lowering checks where each
+// reader runs). Outputs are matched by buffer, which rfactor and cache_write keep when they
+// give a stage a new operation.
+bool depends_on(const te::OperationNode& consumer, const te::OperationNode& producer) {
+  auto produced = [&](const Tensor& t) {
+    return std::any_of(producer.outputs.begin(), producer.outputs.end(),
+                       [&](const ir::Buffer& b) { return b.same_as(t.buffer()); });
+  };
+  std::set<const te::OperationNode*> seen;
+  std::function<bool(const te::OperationNode&)> visit = [&](const te::OperationNode& op) {
+    for (const Tensor& t : op.inputs)
+      if (produced(t) || (seen.insert(t.op().get()).second && visit(*t.op()))) return true;
+    return false;
+  };
+  return visit(consumer);
+}
+
 void reset_iter_vars(StageNode& s) {
   s.root_iter_vars = s.op->axis;
   s.root_iter_vars.insert(s.root_iter_vars.end(), s.op->reduce_axis.begin(), s.op->reduce_axis.end());
@@ -187,14 +205,7 @@ Stage& Stage::compute_at(const Stage& parent, const IterVar& iv) {
   if (node_->op->kind != te::OpKind::Compute) fail(*node_, "compute_at: not a compute stage");
   if (node_->is_output) fail(*node_, "compute_at: an output stage cannot be computed at another");
   if (parent.node_ == node_) fail(*node_, "compute_at: a stage cannot be computed at itself");
-  const auto& outs = node_->op->outputs;
-  bool consumes = std::any_of(parent.op()->inputs.begin(), parent.op()->inputs.end(),
-                              [&](const Tensor& t) {
-                                return std::any_of(outs.begin(), outs.end(), [&](const ir::Buffer& b) {
-                                  return b.same_as(t.buffer());
-                                });
-                              });
-  if (!consumes)
+  if (!depends_on(*parent.op(), *node_->op))
     fail(*node_, "compute_at: stage " + parent.node_->name() + " does not read this stage's output");
   parent.check_leaf(iv, "compute_at");
   node_->attach = AttachKind::At;

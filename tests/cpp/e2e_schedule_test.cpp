@@ -133,5 +133,71 @@ TEST(Schedule, RfactorArgminMatchesScalarLoop) {
   }
 }
 
+// Row centering, C(i, j) = P(i, j) - mean_j P(i, j) with P = 2A: P is read by the row sum
+// S and by C. Both run inside C's row loop, so P can be computed there too (one row of P
+// in local storage), as can S; the row of P must cover both readers.
+struct RowCentering {
+  ir::Var n = te::size_var("n"), m = te::size_var("m");
+  Tensor A = te::placeholder({n, m}, DataType::Float(32), "A");
+  Tensor P = te::compute({n, m}, [&](ir::Var i, ir::Var j) { return A(i, j) * 2.0f; }, "P");
+  ir::IterVar k = te::reduce_axis(0, m, "k");
+  Tensor S = te::compute({n}, [&](ir::Var i) { return te::sum(P(i, k->var), {k}); }, "S");
+  Tensor C = te::compute({n, m}, [&](ir::Var i, ir::Var j) { return P(i, j) - S(i) / ir::cast(DataType::Float(32), m); }, "C");
+
+  void check(Kernel& kern) {
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {3, 17}, {64, 100}}) {
+      HostArray<float> a({rows, cols}), c({rows, cols});
+      testing::fill_random(a, rows * 131 + cols);
+      kern({a.get(), c.get()});
+      for (int64_t i = 0; i < rows; ++i) {
+        double sum = 0;
+        for (int64_t j = 0; j < cols; ++j) sum += 2.0 * a.storage[i * cols + j];
+        for (int64_t j = 0; j < cols; ++j)
+          ASSERT_NEAR(c.storage[i * cols + j], 2.0 * a.storage[i * cols + j] - sum / cols, 1e-4)
+              << rows << "x" << cols << " at " << i << "," << j;
+      }
+    }
+  }
+};
+
+TEST(Schedule, ComputeAtWithTwoReadersInsideTheLoop) {
+  RowCentering g;
+  auto s = create_schedule({g.C});
+  ir::IterVar row = s[g.C].axis()[0];
+  s[g.C].parallel(row);
+  s[g.P].compute_at(s[g.C], row).set_scope("local");
+  s[g.S].compute_at(s[g.C], row).set_scope("local");
+  Kernel k = build(s, {g.A, g.C}, "center_at");
+  g.check(k);
+}
+
+TEST(Schedule, ComputeAtWithAReaderNestedTwoLevelsInside) {
+  // S is rfactored into vector partials computed at S, itself computed at C's row: P's
+  // second reader (the partials) sits two compute_at links below C.
+  RowCentering g;
+  auto s = create_schedule({g.C});
+  ir::IterVar row = s[g.C].axis()[0];
+  s[g.C].parallel(row);
+  s[g.C].vectorize(s[g.C].split(s[g.C].axis()[1], 8).second);
+  Tensor rf = s.rfactor(g.S, s[g.S].split(s[g.S].reduce_axis()[0], 8).second);
+  s[rf].compute_at(s[g.S], s[g.S].axis()[0]).set_scope("local");
+  s[g.S].compute_at(s[g.C], row).set_scope("local");
+  s[g.P].compute_at(s[g.C], row).set_scope("local");
+  Kernel k = build(s, {g.A, g.C}, "center_nested");
+  g.check(k);
+}
+
+TEST(Schedule, ComputeAtWithAReaderOutsideTheLoopIsRefused) {
+  RowCentering g;
+  auto s = create_schedule({g.C});
+  s[g.P].compute_at(s[g.C], s[g.C].axis()[0]);  // S stays a root stage: it runs before C
+  try {
+    build(s, {g.A, g.C}, "center_bad");
+    FAIL() << "expected a ScheduleError";
+  } catch (const schedule::ScheduleError& e) {
+    EXPECT_NE(std::string(e.what()).find("also read by S"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace tessera
