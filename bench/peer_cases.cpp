@@ -110,7 +110,9 @@ Kernel build_matmul(int64_t n) {
   cc.unroll(cc.axis()[0]).vectorize(cc.axis()[2]);
   auto p = s[PB];
   p.parallel(p.axis()[0]).vectorize(p.axis()[2]);
-  return build(s, {A, B, C}, "peer_matmul_" + std::to_string(n), compact());
+  BuildOptions o = compact();
+  o.codegen.fp_contract = true;  // multiply-adds fused, as in BLAS and TVM's and Halide's defaults
+  return build(s, {A, B, C}, "peer_matmul_" + std::to_string(n), o);
 }
 
 // The fused expression as a new operator: one line of math, everything else from defop.

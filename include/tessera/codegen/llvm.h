@@ -29,6 +29,10 @@ struct CpuTarget {
 
 struct CodegenOptions {
   int opt_level = 2;  // LLVM optimization level of the function pass pipeline
+  // Let the code generator fuse a float multiply and add into one fma (one rounding
+  // instead of two), as C's -ffp-contract=fast and TVM's and Halide's defaults do. Off by
+  // default, so elementwise results round as NumPy's; matrix products, like BLAS, want it.
+  bool fp_contract = false;
 };
 
 // JIT-compiled kernels; they stay valid while the module lives.

@@ -35,7 +35,7 @@ namespace tessera::codegen::detail {
 void initialize_llvm();
 // A fresh TargetMachine for target (PIC, small code model); throws std::runtime_error.
 std::unique_ptr<llvm::TargetMachine> make_target_machine(const CpuTarget& target,
-                                                         int opt_level);
+                                                         int opt_level, bool fp_contract = false);
 
 // ---- optimize.cpp -------------------------------------------------------------------------
 // Runs the function optimization pipeline; prints the result if TESSERA_DUMP_LLVM=1.

@@ -33,7 +33,7 @@ std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx,
 std::vector<uint8_t> compile_to_object(const std::vector<ir::LoweredFunc>& funcs,
                                        const CpuTarget& target, const CodegenOptions& options) {
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::TargetMachine> tm = make_target_machine(target, options.opt_level);
+  std::unique_ptr<llvm::TargetMachine> tm = make_target_machine(target, options.opt_level, options.fp_contract);
   std::unique_ptr<llvm::Module> module = build_module(ctx, funcs, *tm, target, options);
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
@@ -49,7 +49,7 @@ std::vector<uint8_t> compile_to_object(const std::vector<ir::LoweredFunc>& funcs
 std::string emit_llvm_ir(const std::vector<ir::LoweredFunc>& funcs, const CpuTarget& target,
                          const CodegenOptions& options) {
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(target, options.opt_level);
+  std::unique_ptr<llvm::TargetMachine> tm = detail::make_target_machine(target, options.opt_level, options.fp_contract);
   std::unique_ptr<llvm::Module> module = detail::build_module(ctx, funcs, *tm, target, options);
   std::string text;
   llvm::raw_string_ostream os(text);

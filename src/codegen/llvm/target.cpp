@@ -67,15 +67,17 @@ void initialize_llvm() {
 }
 
 std::unique_ptr<llvm::TargetMachine> make_target_machine(const CpuTarget& target,
-                                                         int opt_level) {
+                                                         int opt_level, bool fp_contract) {
   initialize_llvm();
   std::string error;
   const llvm::Target* t = llvm::TargetRegistry::lookupTarget(target.triple, error);
   if (!t) throw std::runtime_error("tessera: no LLVM target for '" + target.triple + "': " + error);
-  llvm::TargetOptions options;  // IEEE floats, no fast-math, no FMA contraction
+  llvm::TargetOptions options;  // IEEE floats, no fast-math, FMA contraction only on request
+  if (fp_contract) options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   // FastISel selects the many small blocks of argument validation several times faster
   // than SelectionDAG and falls back to it for what it cannot handle (most vector code).
-  options.EnableFastISel = opt_level < 3;
+  // FastISel never fuses a multiply and an add, so kernels that ask for contraction skip it.
+  options.EnableFastISel = opt_level < 3 && !fp_contract;
   auto level = opt_level <= 0   ? llvm::CodeGenOptLevel::None
                : opt_level == 1 ? llvm::CodeGenOptLevel::Less
                : opt_level == 2 ? llvm::CodeGenOptLevel::Default
