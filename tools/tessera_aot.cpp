@@ -1,7 +1,7 @@
 // tessera-aot: compiles the registered operators ahead of time into one shared library.
 //
 //   tessera-aot -o libtessera_ops.so [--targets host,x86-64] [--ops add,sum,...]
-//               [--jobs N] [--cache-dir DIR] [--cxx c++] [--progress auto|lines|off] [--list]
+//               [--dtypes float32,int64,...] [--jobs N] [--cache-dir DIR] [--cxx c++] [--progress auto|lines|off] [--list]
 //
 // See tessera/ops/aot.h for the variant space, the object cache and the library format.
 #include <cstdio>
@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  --targets LIST   CPU targets, comma-separated: host, x86-64, x86-64-v3, x86-64-v4\n"
     "                   (default: host,x86-64)\n"
     "  --ops LIST       operators to include, comma-separated (default: all registered)\n"
+    "  --dtypes LIST    keep only variants whose inputs all have these dtypes (default: all)\n"
     "  --jobs N         worker threads (default: one per core)\n"
     "  --cache-dir DIR  object cache (default: tessera-aot-cache beside the output)\n"
     "  --cxx PATH       C++ compiler driver used to link (default: $CXX or c++)\n"
@@ -58,7 +59,9 @@ Command parse(int argc, char** argv) {
     if (arg == "-o" || arg == "--output") c.options.output = value();
     else if (arg == "--targets") c.options.targets = split(value());
     else if (arg == "--ops") c.options.ops = split(value());
-    else if (arg == "--jobs") c.options.jobs = std::stoi(value());
+    else if (arg == "--dtypes") {
+      for (const std::string& name : split(value())) c.options.dtypes.push_back(tessera::ir::DataType::parse(name));
+    } else if (arg == "--jobs") c.options.jobs = std::stoi(value());
     else if (arg == "--cache-dir") c.options.cache_dir = value();
     else if (arg == "--cxx") c.options.cxx = value();
     else if (arg == "--list") c.list = true;

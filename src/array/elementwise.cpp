@@ -55,6 +55,11 @@ Operand clip_bound(const Array& x, const Operand& bound) {
 }  // namespace
 
 Array apply_op(const std::string& op, const std::vector<Operand>& operands) {
+  // Arrays only: nothing to convert, so no copies of the operands.
+  const Array* arrays[4];
+  bool all_arrays = operands.size() <= 4;
+  for (size_t i = 0; i < operands.size() && all_arrays; ++i) all_arrays = (arrays[i] = operands[i].array()) != nullptr;
+  if (all_arrays) return array_detail::run_elementwise(op, arrays, static_cast<int>(operands.size()));
   return array_detail::run_elementwise(op, array_detail::materialize(op, operands));
 }
 

@@ -1,6 +1,8 @@
 // Helpers of the array layer: errors, shapes, scalar conversion and elementwise calls.
 #include "array/internal.h"
 
+#include "ops/dispatch_new_outputs.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -166,22 +168,36 @@ void check_writeable(const std::string& fn, const Array& a) {
 }
 
 Array run_elementwise(const std::string& op, const std::vector<Array>& inputs) {
+  std::vector<const Array*> ptrs;
+  for (const Array& a : inputs) ptrs.push_back(&a);
+  return run_elementwise(op, ptrs.data(), static_cast<int>(ptrs.size()));
+}
+
+Array run_elementwise(const std::string& op, const Array* const* inputs, int n) {
   ops::ensure_registered();
   const ops::OpDef* def = ops::find_op(op);
   if (!def) raise(Error::Kind::Value, op, "no operator with this name is registered");
   if (def->num_outputs != 1) raise(Error::Kind::Value, op, "has several outputs; call ops::call directly");
-  std::vector<DLTensor> dls;
-  dls.reserve(inputs.size());
-  std::vector<const DLTensor*> ptrs;
-  for (const Array& a : inputs) {
-    check_defined(op, a, "operand");
-    dls.push_back(a.dl());
-    ptrs.push_back(&dls.back());
+  constexpr int kStack = 8;  // operands of common operators, without allocating
+  DLTensor stack_dls[kStack];
+  const DLTensor* stack_ptrs[kStack];
+  std::vector<DLTensor> heap_dls(n > kStack ? n : 0);
+  std::vector<const DLTensor*> heap_ptrs(n > kStack ? n : 0);
+  DLTensor* dls = n > kStack ? heap_dls.data() : stack_dls;
+  const DLTensor** ptrs = n > kStack ? heap_ptrs.data() : stack_ptrs;
+  for (int i = 0; i < n; ++i) {
+    if (!inputs[i]->defined()) check_defined(op, *inputs[i], "operand " + std::to_string(i));
+    dls[i] = inputs[i]->dl();
+    ptrs[i] = &dls[i];
   }
-  ops::CallPlan plan = ops::plan_call(*def, ptrs);
-  Array out = allocate(plan.shape, plan.sig.outputs[0]);
-  DLTensor o = out.dl();
-  ops::call(*def, ptrs, {&o});
+  // One planning pass: dispatch asks for the result once it knows its shape and dtype.
+  Array out;
+  DLTensor o{};
+  ops::call_with_new_outputs(*def, ptrs, n, [&out, &o](int, const int64_t* shape, int ndim, DataType dtype) {
+    out = allocate(Shape(shape, shape + ndim), dtype);
+    o = out.dl();
+    return &o;
+  });
   return out;
 }
 

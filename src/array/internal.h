@@ -48,6 +48,8 @@ void check_writeable(const std::string& fn, const Array& a);
 
 // Runs the elementwise operator `op` on arrays (already materialized) into a new array.
 Array run_elementwise(const std::string& op, const std::vector<Array>& inputs);
+// The same on `n` arrays given by address (no copies: the Array API's fast path).
+Array run_elementwise(const std::string& op, const Array* const* inputs, int n);
 // Operands to arrays: weak scalars take their dtype from the promoted dtype of the arrays
 // among `operands` whose position is not listed in `ignore` (where's condition).
 std::vector<Array> materialize(const std::string& fn, const std::vector<Operand>& operands,

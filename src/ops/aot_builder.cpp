@@ -213,8 +213,14 @@ Target target_named(const std::string& name) {
 
 std::vector<Variant> library_variants(const OpDef& op, const Options& options) {
   std::vector<Variant> out;
+  auto dtypes_kept = [&](const Variant& v) {
+    if (options.dtypes.empty()) return true;
+    for (DataType t : v.sig.inputs)
+      if (std::find(options.dtypes.begin(), options.dtypes.end(), t) == options.dtypes.end()) return false;
+    return true;
+  };
   for (const Variant& v : op.enumerate())
-    if (!options.filter || options.filter(op, v)) out.push_back(v);
+    if (dtypes_kept(v) && (!options.filter || options.filter(op, v))) out.push_back(v);
   return out;
 }
 

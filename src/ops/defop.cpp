@@ -1,9 +1,12 @@
 // The operator registry, variant naming and enumeration, and the dtype rules.
 #include "tessera/ops/defop.h"
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "tessera/ir/op.h"
 
@@ -13,6 +16,8 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, std::unique_ptr<OpDef>> ops;
+  // Bumped by every defop: find_op's per-thread memo is valid for one generation.
+  std::atomic<uint64_t> generation{0};
   // Replaced definitions stay alive: callers may hold references, and dispatch memoizes by
   // address, so an address is never reused for another definition.
   std::vector<std::unique_ptr<OpDef>> replaced;
@@ -66,6 +71,14 @@ std::vector<Variant> OpDef::enumerate() const {
         if (!valid || valid(v)) out.push_back(v);
       }
     }
+    // x + scalar and scalar + x: dispatch collapses them to rank 1 with one input
+    // broadcast along it (Variant::attrs = {inner-broadcast mask}); with these in the
+    // library, arithmetic with Python/C++ scalars needs no JIT.
+    if (num_inputs == 2 && auto_broadcast && std::find(ndims.begin(), ndims.end(), 1) != ndims.end())
+      for (int64_t mask : {1, 2}) {
+        Variant v{*sig, 1, Layout::Strided, "llvm", {mask}};
+        if (!valid || valid(v)) out.push_back(v);
+      }
   }
   return out;
 }
@@ -79,14 +92,30 @@ const OpDef& defop(OpDef def) {
   auto& slot = r.ops[def.name];
   if (slot) r.replaced.push_back(std::move(slot));
   slot = std::make_unique<OpDef>(std::move(def));
+  r.generation.fetch_add(1, std::memory_order_release);
   return *slot;
 }
 
+// Lookups by name are on every Array operation's path: a per-thread memo answers them
+// without the lock until the next defop.
 const OpDef* find_op(const std::string& name) {
+  struct Memo {
+    uint64_t generation = ~uint64_t{0};
+    std::unordered_map<std::string, const OpDef*> ops;
+  };
+  thread_local Memo memo;
   Registry& r = registry();
+  const uint64_t generation = r.generation.load(std::memory_order_acquire);
+  if (memo.generation != generation) {
+    memo.ops.clear();
+    memo.generation = generation;
+  }
+  if (auto hit = memo.ops.find(name); hit != memo.ops.end()) return hit->second;
   std::lock_guard<std::mutex> lock(r.mu);
   auto it = r.ops.find(name);
-  return it == r.ops.end() ? nullptr : it->second.get();
+  if (it == r.ops.end()) return nullptr;
+  memo.ops.emplace(name, it->second.get());
+  return it->second.get();
 }
 
 std::vector<std::string> list_ops() {

@@ -10,6 +10,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "ops/compiler_hooks.h"
+#include "ops/dispatch_new_outputs.h"
 #include "ops/kernel_cache.h"
 #include "tessera/ops/elementwise.h"
 #include "tessera/ops/library.h"
@@ -33,6 +35,15 @@ std::string shape_str(const int64_t* shape, int ndim) {
   std::string s = "(";
   for (int d = 0; d < ndim; ++d) s += (d ? ", " : "") + std::to_string(shape[d]);
   return s + (ndim == 1 ? ",)" : ")");
+}
+
+// Whether the non-zero extents times `item_bytes` fit int64 (NumPy's "array is too big"
+// check: an empty array may have huge other dimensions).
+bool fits_int64(const int64_t* shape, int ndim, int64_t item_bytes) {
+  int64_t total = std::max<int64_t>(item_bytes, 1);
+  for (int d = 0; d < ndim; ++d)
+    if (shape[d] > 0 && __builtin_mul_overflow(total, shape[d], &total)) return false;
+  return true;
 }
 
 bool is_supported(const DLDataType& d) {
@@ -68,7 +79,22 @@ void check_tensor(const OpDef& op, const DLTensor* t, bool output, int index) {
     if (t->shape[d] < 0) fail(OpError::Kind::Value, op, operand_name(output, index) + " has a negative dimension");
     empty |= t->shape[d] == 0;
   }
+  if (!fits_int64(t->shape, t->ndim, (t->dtype.bits + 7) / 8))
+    fail(OpError::Kind::Value, op, operand_name(output, index) + " has shape " + shape_str(t->shape, t->ndim) +
+                                       ", whose size in bytes overflows int64");
   if (!t->data && !empty) fail(OpError::Kind::Value, op, operand_name(output, index) + " has no data");
+}
+
+// NumPy writes no output that is a broadcast view: one element would be several results.
+void check_writeable(const OpDef& op, const DLTensor* t, int index) {
+  if (!t->strides) return;
+  for (int d = 0; d < t->ndim; ++d)
+    if (t->shape[d] == 0) return;  // no elements: compact strides of an empty shape may be 0
+  for (int d = 0; d < t->ndim; ++d)
+    if (t->strides[d] == 0 && t->shape[d] > 1)
+      fail(OpError::Kind::Value, op, operand_name(true, index) + " is a broadcast view (stride 0 along dimension " +
+                                         std::to_string(d) + " of extent " + std::to_string(t->shape[d]) +
+                                         "), which cannot be written");
 }
 
 // Right-aligned element strides of t over `shape` (rank nd), 0 where broadcast.
@@ -224,6 +250,8 @@ struct Call {
         }
       }
     }
+    if (!fits_int64(shape, nd, 1))
+      fail(OpError::Kind::Value, op, "the broadcast shape " + shape_str(shape, nd) + " of the operands overflows int64");
     if (!op.auto_broadcast)
       for (int i = 0; i < n_in; ++i)
         if (inputs[i]->ndim != nd || !std::equal(inputs[i]->shape, inputs[i]->shape + nd, shape))
@@ -236,6 +264,7 @@ struct Call {
     n_out = n;
     for (int j = 0; j < n; ++j) {
       check_tensor(op, outputs[j], true, j);
+      check_writeable(op, outputs[j], j);
       if (outputs[j]->ndim != nd || !std::equal(shape, shape + nd, outputs[j]->shape))
         fail(OpError::Kind::Value, op, operand_name(true, j) + " has shape " +
                                            shape_str(outputs[j]->shape, outputs[j]->ndim) + ", expected " +
@@ -249,7 +278,7 @@ struct Call {
     for (int i = 0; i < n_in + n_out; ++i) broadcast_strides(operands[i], shape, nd, strides[i]);
   }
 
-  int64_t size() const {
+  int64_t size() const {  // the broadcast shape was checked to fit int64
     int64_t total = 1;
     for (int d = 0; d < nd; ++d) total *= shape[d];
     return total;
@@ -325,16 +354,8 @@ struct Temporary {
 
 }  // namespace
 
-CallPlan plan_call(const OpDef& op, const std::vector<const DLTensor*>& inputs) {
-  Call c(op);
-  c.plan(inputs.data(), static_cast<int>(inputs.size()));
-  return CallPlan{std::vector<int64_t>(c.shape, c.shape + c.nd), *c.sig};
-}
-
-void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
-  Call c(op);
-  c.plan(inputs.data(), static_cast<int>(inputs.size()));
-  c.check_outputs(outputs.data(), static_cast<int>(outputs.size()));
+// Runs a planned and checked call.
+static void execute(Call& c, DLTensor* const* outputs) {
   const int64_t total = c.size();
   if (total == 0) return;
 
@@ -358,6 +379,51 @@ void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std
     if (temps[j].bytes) astype(&temps[j].tensor, outputs[j]);
 }
 
+CallPlan plan_call(const OpDef& op, const std::vector<const DLTensor*>& inputs) {
+  Call c(op);
+  c.plan(inputs.data(), static_cast<int>(inputs.size()));
+  return CallPlan{std::vector<int64_t>(c.shape, c.shape + c.nd), *c.sig};
+}
+
+static bool any_on_cuda(const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
+  for (const DLTensor* t : inputs)
+    if (t && t->device.device_type == kDLCUDA) return true;
+  for (const DLTensor* t : outputs)
+    if (t && t->device.device_type == kDLCUDA) return true;
+  return false;
+}
+
+void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
+  // GPU hook point: CUDA operands go to the GPU dispatch tessera_compiler installs
+  // (ops/compiler_hooks.h); without it they fail below as "not on the CPU".
+  if (detail::DeviceCallFn gpu = detail::cuda_call(); gpu && any_on_cuda(inputs, outputs))
+    return gpu(op, inputs, outputs);
+  Call c(op);
+  c.plan(inputs.data(), static_cast<int>(inputs.size()));
+  c.check_outputs(outputs.data(), static_cast<int>(outputs.size()));
+  execute(c, outputs.data());
+}
+
+void call_with_new_outputs(const OpDef& op, const DLTensor* const* inputs, int num_inputs,
+                           const OutputFactory& make_output) {
+  if (detail::cuda_call()) {  // the GPU hook takes vectors; outputs follow the inputs' device
+    std::vector<const DLTensor*> in(inputs, inputs + std::max(num_inputs, 0));
+    if (any_on_cuda(in, {})) {
+      CallPlan plan = plan_call(op, in);
+      std::vector<DLTensor*> out;
+      for (int j = 0; j < op.num_outputs; ++j)
+        out.push_back(make_output(j, plan.shape.data(), static_cast<int>(plan.shape.size()), plan.sig.outputs[j]));
+      return call(op, in, out);
+    }
+  }
+  Call c(op);
+  c.plan(inputs, num_inputs);
+  DLTensor* outputs[kMaxOperands];
+  for (int j = 0; j < op.num_outputs; ++j) outputs[j] = make_output(j, c.shape, c.nd, c.sig->outputs[j]);
+  c.check_outputs(outputs, op.num_outputs);
+  execute(c, outputs);
+}
+
 void call(const std::string& name, const std::vector<const DLTensor*>& inputs, const std::vector<DLTensor*>& outputs) {
   ensure_registered();
   const OpDef* op = find_op(name);
@@ -366,5 +432,7 @@ void call(const std::string& name, const std::vector<const DLTensor*>& inputs, c
 }
 
 int64_t compiled_kernel_count() { return detail::compiled_count(); }
+
+bool jit_available() { return detail::jit() != nullptr; }
 
 }  // namespace tessera::ops

@@ -7,7 +7,8 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "ops/jit_disk_cache.h"
+#include "ops/compiler_hooks.h"
+#include "tessera/ops/dispatch.h"
 #include "tessera/runtime/library.h"
 
 namespace tessera::ops::detail {
@@ -88,11 +89,6 @@ void load_libraries_from_environment() {
   });
 }
 
-const codegen::CpuTarget& host_target() {
-  static const codegen::CpuTarget host = codegen::CpuTarget::host();
-  return host;
-}
-
 std::shared_ptr<Kernel> resolve(const OpDef& op, const Variant& v, Cache& c) {
   std::string name = v.name(op.name);
   load_libraries_from_environment();
@@ -103,14 +99,17 @@ std::shared_ptr<Kernel> resolve(const OpDef& op, const Variant& v, Cache& c) {
     func.packed = true;
     return std::make_shared<Kernel>(std::move(func), std::make_shared<LibraryModule>(lk.owner), lk.fn);
   }
-  Generated g = op.generate(v);
-  lower::LowerOptions lo;
-  lo.contiguous = v.layout == Layout::Contiguous;
-  ir::LoweredFunc func = lower::lower(g.sched, g.args, name, lo);
-  JitKernel jit = jit_with_disk_cache(func, host_target());
-  if (!jit.fn) throw std::runtime_error("kernel " + name + " missing from its JIT module");
-  ++(jit.from_disk ? c.disk_cache : c.compiled);
-  return std::make_shared<Kernel>(std::move(func), std::move(jit.module), jit.fn);
+  JitFn jit = detail::jit();
+  if (!jit) {
+    size_t libraries = runtime::loaded_libraries().size();
+    throw MissingKernelError(
+        "kernel " + name + " is in none of the " + std::to_string(libraries) +
+        " loaded operator libraries, and no JIT is linked (link tessera_compiler to compile it on first use, "
+        "or build a library that holds it with tessera-aot)");
+  }
+  JitResult r = jit(op, v, name);
+  ++(r.from_disk ? c.disk_cache : c.compiled);
+  return std::move(r.kernel);
 }
 
 }  // namespace

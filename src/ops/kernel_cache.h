@@ -3,8 +3,10 @@
 //
 // A missing kernel comes from, in order:
 //   1. a loaded ahead-of-time library (tessera/runtime/library.h) with the variant's name;
-//   2. the JIT disk cache (ops/jit_disk_cache.h), keyed by the lowered IR;
-//   3. the JIT, which also stores it in the disk cache.
+//   2. the JIT (when tessera_compiler is linked, see ops/compiler_hooks.h): first its disk
+//      cache (ops/jit_disk_cache.h), keyed by the lowered IR, then LLVM, which also stores
+//      the kernel in the disk cache;
+//   3. otherwise a MissingKernelError (tessera/ops/dispatch.h) naming the variant.
 // Libraries named in TESSERA_OPS_LIBRARY (paths separated by ':') are loaded on the first
 // lookup; one that cannot be loaded is reported once on stderr and skipped. A kernel is
 // resolved once: a library loaded after a variant's first use does not replace it.
@@ -16,7 +18,7 @@
 
 namespace tessera::ops::detail {
 
-// Returns the kernel of `v` (thread-safe; resolved once). The reference stays valid for
+// Returns the kernel of `v` (thread-safe; resolved once; a failure is not remembered). The reference stays valid for
 // the program's life, and so does its fn().
 const Kernel& kernel_for(const OpDef& op, const Variant& v);
 

@@ -5,6 +5,7 @@
 // variant is chosen by (kept rank, reduced rank, vector mode).
 #include <algorithm>
 
+#include "ops/gpu_hooks.h"
 #include "ops/kernel_cache.h"
 #include "ops/reduction_internal.h"
 #include "tessera/ops/reduction.h"
@@ -21,6 +22,28 @@ const ReduceOpInfo& lookup(const std::string& op) {
   const ReduceOpInfo* info = reduction_detail::find_reduction(op);
   if (!info) throw OpError(OpError::Kind::Value, "no reduction named '" + op + "'");
   return *info;
+}
+
+// The kernels index with int64 byte offsets: refuse tensors whose size in bytes does not
+// fit (NumPy's "array is too big"; zero extents are skipped as NumPy does).
+void check_size(const std::string& op, const DLTensor* t, const std::string& what) {
+  int64_t bytes = std::max<int64_t>((t->dtype.bits + 7) / 8, 1);
+  for (int d = 0; d < t->ndim; ++d)
+    if (t->shape[d] > 0 && __builtin_mul_overflow(bytes, t->shape[d], &bytes))
+      fail(OpError::Kind::Value, op, what + " has shape " + reduction_detail::shape_str(reduction_detail::shape_of(t)) +
+                                         ", whose size in bytes overflows int64");
+}
+
+// An output that is a broadcast view (stride 0, extent > 1) would get several results in
+// one element; NumPy refuses to write it.
+void check_writeable(const std::string& op, const DLTensor* out) {
+  if (!out || !out->strides) return;
+  for (int d = 0; d < out->ndim; ++d)
+    if (out->shape[d] == 0) return;  // no elements: compact strides of an empty shape may be 0
+  for (int d = 0; d < out->ndim; ++d)
+    if (out->strides[d] == 0 && out->shape[d] > 1)
+      fail(OpError::Kind::Value, op, "output is a broadcast view (stride 0 along dimension " + std::to_string(d) +
+                                         "), which cannot be written");
 }
 
 // Which axes are reduced; NumPy's errors for bad axes and empty reductions without identity.
@@ -149,7 +172,9 @@ Call resolve(const std::string& op, const DLTensor* x, const std::vector<int>& a
              std::optional<DataType> dtype) {
   Call c;
   c.info = &lookup(op);
-  c.sig = reduction_detail::reduce_signature(*c.info, reduction_detail::checked_dtype(op, x, "input"), dtype);
+  DataType x_dtype = reduction_detail::checked_dtype(op, x, "input");
+  check_size(op, x, "input");
+  c.sig = reduction_detail::reduce_signature(*c.info, x_dtype, dtype);
   c.reduced = reduced_axes(*c.info, x, axes);
   c.plan.dtype = c.sig.outputs[0];
   for (int d = 0; d < x->ndim; ++d) {
@@ -213,8 +238,11 @@ ReducePlan plan_reduce(const std::string& op, const DLTensor* x, std::vector<int
 
 void reduce(const std::string& op, const DLTensor* x, const std::vector<int>& axes, bool keepdims,
             std::optional<DataType> dtype, DLTensor* out, double correction) {
+  if (detail::DeviceReduceFn gpu = detail::cuda_reduce(); gpu && x && x->device.device_type == kDLCUDA)
+    return gpu(op, x, axes, keepdims, dtype, out, correction);  // ops/gpu_hooks.h
   Call c = resolve(op, x, axes, keepdims, dtype);
   reduction_detail::check_output(op, out, c.plan.shape, c.plan.dtype);
+  check_writeable(op, out);
   if (reduction_detail::numel(c.plan.shape) == 0) return;
   if (reduction_detail::may_overlap(x, out)) {
     reduction_detail::Scratch tmp(c.plan.shape, c.plan.dtype);

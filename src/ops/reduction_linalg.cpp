@@ -97,6 +97,13 @@ const OpDef& matmul_opdef() {
     };
     d.generate = generate_matmul;
     for (DataType t : all_types()) d.aot_input_dtypes.push_back({t, t});
+    // Ahead of time: the 2-D and the batched kernel, as run_matmul_kernel picks them.
+    d.aot_variants = [](const Signature& sig) {
+      const DataType t = sig.compute[0];
+      const int64_t tile_rows = (t == DataType::Float(32) || t == DataType::Float(64)) ? 4 : 1;
+      return std::vector<Variant>{{sig, 2, Layout::Strided, "llvm", {0, tile_rows}},
+                                  {sig, 3, Layout::Strided, "llvm", {1, tile_rows}}};
+    };
     d.valid = [](const Variant& v) { return v.attrs.size() == 2; };
     return defop(std::move(d));
   }();

@@ -64,6 +64,15 @@ const OpDef& vecdot_opdef() {
     };
     d.generate = generate_vecdot;
     for (DataType t : all_types()) d.aot_input_dtypes.push_back({t, t});
+    // Ahead of time: up to 2 kept (collapsed) dimensions, each vector mode run_vd picks.
+    d.aot_variants = [](const Signature& sig) {
+      std::vector<Variant> out;
+      for (int64_t kept = 0; kept <= 2; ++kept)
+        for (VecMode mode : {VecMode::None, VecMode::Inner, VecMode::Outer})
+          if (kept > 0 || mode == VecMode::Inner)  // nothing kept: always Inner
+            out.push_back({sig, static_cast<int>(kept) + 1, Layout::Strided, "llvm", {kept, static_cast<int64_t>(mode)}});
+      return out;
+    };
     d.valid = [](const Variant& v) { return v.attrs.size() == 2; };
     return defop(std::move(d));
   }();

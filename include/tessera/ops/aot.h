@@ -7,15 +7,20 @@
 // programs make most run without the JIT while the whole CPU library builds in minutes:
 //   - elementwise: same-dtype signatures (of the 13 dtypes, those the operator takes),
 //     contiguous rank 1 (what every compact call collapses to) and strided ranks 1-4:
-//     5 kernels per signature;
+//     5 kernels per signature, plus for binary operators the two rank-1 variants with one
+//     input broadcast (an array and a scalar, attrs {1} and {2}): 7;
 //   - reductions: 17 views per input dtype (reduction_defs.cpp), scans 5 per dtype;
-//   - matmul and vecdot: none yet.
-// That is 7712 variants, 15424 kernels for host + x86-64: about 500 CPU-seconds of LLVM
-// (the SSE2 baseline costs 1.5x the host's) and a 125 MB library (measured 2026-11-23).
-// The full cross product would not build in minutes: mixed-dtype signatures alone are
-// 13^2 per binary operator instead of 13. Mixed-dtype calls, inner-broadcast variants
-// (attrs set by dispatch, e.g. x + a 0-d array), ranks above 4 and other reduction views
-// are compiled by the JIT on first use, and then come from the JIT disk cache.
+//   - matmul: the 2-D and the batched kernel per dtype; vecdot: 7 per dtype (up to two
+//     kept dimensions, each vector mode); tensordot runs matmul's kernels.
+// That was 7712 variants, 15424 kernels for host + x86-64: about 500 CPU-seconds of LLVM
+// (the SSE2 baseline costs 1.5x the host's) and a 125 MB library (measured 2026-11-23,
+// before the scalar, matmul and vecdot variants, which add about a third). The full cross
+// product would not build in minutes: mixed-dtype signatures alone are 13^2 per binary
+// operator instead of 13. Mixed-dtype calls, other inner-broadcast variants (attrs set by
+// dispatch), ranks above 4 and other reduction views are compiled by the JIT on first use
+// and then come from the JIT disk cache; a program without the JIT (tessera_array only)
+// gets ops::MissingKernelError naming the variant. Options::dtypes narrows a library to
+// the dtypes a program uses (tessera_small_ops in CMakeLists.txt: float32, seconds).
 //
 // Building: worker threads (default: one per core) generate and lower each variant once,
 // then compile it for every target to an object file in the cache directory, named by a
@@ -54,6 +59,7 @@ struct Options {
   std::string output;                            // path of the shared object to write
   std::vector<std::string> targets = {"host", "x86-64"};
   std::vector<std::string> ops;                  // empty: every registered operator
+  std::vector<DataType> dtypes;                  // non-empty: only variants whose inputs all have these
   // Keeps only the variants it accepts (all when unset).
   std::function<bool(const OpDef&, const Variant&)> filter = nullptr;
   int jobs = 0;                                  // worker threads; 0: one per core

@@ -31,6 +31,17 @@ class OpError : public std::invalid_argument {
   Kind kind_;
 };
 
+// A kernel variant that no loaded operator library holds, in a program without the JIT
+// (tessera_compiler not linked). The message names the variant (ops::Variant::name), which
+// is what an ahead-of-time library must contain (tessera-aot, ops/aot.h).
+class MissingKernelError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// True when tessera_compiler is linked (loaded), so missing variants compile on first use.
+bool jit_available();
+
 // The result of an operator on given inputs, before anything runs.
 struct CallPlan {
   std::vector<int64_t> shape;  // broadcast shape
