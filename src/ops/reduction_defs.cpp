@@ -9,6 +9,7 @@
 // the division for mean, the index for argmax, and so on.
 #include <cmath>
 
+#include "ops/gpu_reduction_schedules.h"
 #include "ops/reduction_internal.h"
 #include "tessera/ir/op.h"
 
@@ -38,6 +39,9 @@ struct Stages {
   std::vector<Tensor> reductions;  // accumulator stages, in order
   Tensor out;
   std::vector<lower::Arg> scalars;
+  Tensor lane_part;  // argmin/argmax by lanes: the per-lane fold (see ArgKey)
+  // count_nonzero of bytes (see build_byte_count): byte counters, their sum per block, tail.
+  Tensor byte_counts, block_counts, tail_count;
 };
 
 te::Reducer logical_reducer(bool is_and) {
@@ -70,6 +74,61 @@ te::Reducer arg_reducer(bool is_max, bool is_float) {
       },
       is_max ? "argmax" : "argmin");
 }
+
+// argmin/argmax with vector lanes (CPU Inner mode, one reduced axis) compare integer keys:
+// key(x) orders values as the operator prefers them, equal values (and -0.0, +0.0) get
+// equal keys, NaN the largest key, and every key is above the key type's minimum, which
+// is the identity. Each lane folds its elements in index order, so a later element wins
+// only with a strictly larger key: one compare per step, no tie-break. The lanes are then
+// merged with the tie-break (smaller index wins), and the last m % lanes elements, which
+// come after all of them, are folded in order and win only with a larger key.
+struct ArgKey {
+  DataType type;  // int32 or int64
+
+  // nullopt when the element dtype has no key (int64/uint64: no wider integer).
+  static std::optional<ArgKey> of(DataType elem) {
+    if (elem.is_float()) return ArgKey{elem.bits == 64 ? kI64 : DataType::Int(32)};
+    if ((elem.is_int() || elem.is_uint() || elem.is_bool()) && elem.bits <= 32)
+      return ArgKey{elem.bits == 32 ? kI64 : DataType::Int(32)};
+    return std::nullopt;
+  }
+
+  Expr key(const Expr& x, bool is_max) const {
+    if (!x.type().is_float()) {
+      Expr k = ir::cast(type, x);
+      return is_max ? k : ~k;  // ~k = -k - 1 reverses the order and stays above the minimum
+    }
+    Expr v = x.type().bits == 64 ? x : ir::cast(DataType::Float(32), x);  // float16: exact
+    const int64_t top = type.bits - 1;
+    Expr b = ir::CallNode::make(type, ir::Intrinsic::Reinterpret, {v});
+    // Flip the magnitude bits of negatives: signed order of t is the order of the floats.
+    Expr t = b ^ ((b >> top) & ir::max_value(type));
+    Expr k = t - (t >> top);  // negatives move up by one, so -0.0 and +0.0 meet at 0
+    return ir::select(ir::isnan(v), ir::max_value(type), is_max ? k : ~k);
+  }
+
+  // The in-order fold of one lane: (key, index) pairs arrive by increasing index.
+  static te::Reducer ordered() {
+    return te::comm_reducer(
+        [](const std::vector<Expr>& a, const std::vector<Expr>& b) {
+          Expr take_b = b[0] > a[0];
+          return std::vector<Expr>{ir::select(take_b, b[0], a[0]), ir::select(take_b, b[1], a[1])};
+        },
+        [](const std::vector<DataType>& t) { return std::vector<Expr>{ir::min_value(t[0]), ir::max_value(t[1])}; },
+        "arg_ordered");
+  }
+
+  // The merge of lanes: equal keys keep the smaller index.
+  static te::Reducer merge() {
+    return te::comm_reducer(
+        [](const std::vector<Expr>& a, const std::vector<Expr>& b) {
+          Expr take_b = b[0] > a[0] || (b[0] == a[0] && b[1] < a[1]);
+          return std::vector<Expr>{ir::select(take_b, b[0], a[0]), ir::select(take_b, b[1], a[1])};
+        },
+        [](const std::vector<DataType>& t) { return std::vector<Expr>{ir::min_value(t[0]), ir::max_value(t[1])}; },
+        "arg_merge");
+  }
+};
 
 // The tensor expressions of one reduction variant.
 class ReductionBuilder {
@@ -145,6 +204,12 @@ class ReductionBuilder {
       }
       case ReduceKind::Argmin:
       case ReduceKind::Argmax: {
+        const bool is_max = op_.kind == ReduceKind::Argmax;
+        std::optional<ArgKey> key = ArgKey::of(acc);
+        if (key && v_.target != "cuda" && reduced_rank_ == 1 && static_cast<VecMode>(v_.attrs[2]) == VecMode::Inner) {
+          build_lane_fold(st, *key, is_max, element);
+          break;
+        }
         te::Reducer r = arg_reducer(op_.kind == ReduceKind::Argmax, acc.is_float());
         std::vector<Tensor> a = te::compute_multi(
             out_shape_,
@@ -169,6 +234,11 @@ class ReductionBuilder {
         break;
       }
       case ReduceKind::CountNonzero: {
+        if (v_.target != "cuda" && kept_rank_ == 0 && reduced_rank_ == 1 && v_.sig.inputs[0].bits == 8 &&
+            static_cast<VecMode>(v_.attrs[2]) == VecMode::Inner) {
+          build_byte_count(st);
+          break;
+        }
         Tensor a = reduction("acc", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
           return te::sum(ir::cast(kI64, ir::cast(DataType::Bool(), read(at))), rs);
         });
@@ -212,6 +282,101 @@ class ReductionBuilder {
     return flat;
   }
 
+  // argmin/argmax by lanes (see ArgKey): stages part[lane, kept...] (the lane folds),
+  // merged and tail, and out.
+  template <class Element>
+  void build_lane_fold(Stages& st, const ArgKey& key, bool is_max, const Element& element) {
+    const DataType acc = v_.sig.compute[1];
+    const int64_t lanes = reduce_lanes(v_.sig);
+    const Expr m = reduced_[0];
+    const Expr full = floordiv(m, lanes) * lanes;  // elements in whole vectors
+    auto at_position = [&](const std::vector<Var>& k, const Expr& pos) {
+      Index at;
+      at.kept.assign(k.begin(), k.end());
+      if (kept_rank_) at.x.assign(k.begin(), k.end());
+      at.x.push_back(pos);
+      return at;
+    };
+    auto keyed = [&](const Index& at) { return key.key(ir::cast(acc, element(at)), is_max); };
+    std::vector<Expr> part_shape = {Expr(lanes)};
+    part_shape.insert(part_shape.end(), out_shape_.begin(), out_shape_.end());
+    std::vector<Tensor> part = te::compute_multi(
+        part_shape,
+        [&](const std::vector<Var>& lk) {
+          ir::IterVar ro = te::reduce_axis(0, floordiv(m, lanes), "r0");
+          Expr pos = ro->var * lanes + lk[0];
+          std::vector<Var> k(lk.begin() + 1, lk.end());
+          return ArgKey::ordered()({keyed(at_position(k, pos)), pos}, {ro});
+        },
+        "acc.lanes");
+    std::vector<Tensor> merged = te::compute_multi(
+        out_shape_,
+        [&](const std::vector<Var>& k) {
+          ir::IterVar lane = te::reduce_axis(0, Expr(lanes), "lane");
+          std::vector<Expr> idx = {lane->var};
+          idx.insert(idx.end(), k.begin(), k.end());
+          return ArgKey::merge()({part[0](idx), part[1](idx)}, {lane});
+        },
+        "acc");
+    std::vector<Tensor> tail = te::compute_multi(
+        out_shape_,
+        [&](const std::vector<Var>& k) {
+          ir::IterVar r = te::reduce_axis(0, m - full, "r0");
+          Expr pos = full + r->var;
+          return ArgKey::ordered()({keyed(at_position(k, pos)), pos}, {r});
+        },
+        "acc.tail");
+    st.lane_part = part[0];
+    st.reductions = {merged[0], tail[0]};
+    st.out = finish([&](const std::vector<Expr>& k) {
+      return ir::select(tail[0](k) > merged[0](k), tail[1](k), merged[1](k));
+    });
+  }
+
+  // count_nonzero of a 1-D byte array (bool, int8, uint8): vectors of kByteLanes uint8
+  // counters each count kByteSteps bytes (at most 255, so they never wrap), then are added
+  // up in int64 once per block; the bytes after the last whole block are counted last.
+  static constexpr int64_t kByteLanes = 64, kByteSteps = 255, kByteBlock = kByteLanes * kByteSteps;
+  void build_byte_count(Stages& st) {
+    const Expr m = reduced_[0];
+    auto nonzero = [&](const Expr& pos) { return ir::cast(DataType::Bool(), x_({pos})); };
+    Tensor counts = te::compute(
+        {floordiv(m, kByteBlock), Expr(kByteLanes)},
+        [&](const std::vector<Var>& bl) {
+          ir::IterVar j = te::reduce_axis(0, Expr(kByteSteps), "j");
+          Expr pos = bl[0] * kByteBlock + j->var * kByteLanes + bl[1];
+          return te::sum(ir::cast(DataType::UInt(8), nonzero(pos)), {j});
+        },
+        "acc.bytes");
+    Tensor blocks = te::compute(
+        {floordiv(m, kByteBlock)},
+        [&](const std::vector<Var>& b) {
+          ir::IterVar l = te::reduce_axis(0, Expr(kByteLanes), "lane");
+          return te::sum(ir::cast(kI64, counts(b[0], l->var)), {l});
+        },
+        "acc.blocks");
+    Tensor total = te::compute(
+        out_shape_,
+        [&](const std::vector<Var>&) {
+          ir::IterVar b = te::reduce_axis(0, floordiv(m, kByteBlock), "b");
+          return te::sum(blocks(b->var), {b});
+        },
+        "acc");
+    Tensor tail = te::compute(
+        out_shape_,
+        [&](const std::vector<Var>&) {
+          const Expr full = floordiv(m, kByteBlock) * kByteBlock;
+          ir::IterVar r = te::reduce_axis(0, m - full, "r0");
+          return te::sum(ir::cast(kI64, nonzero(full + r->var)), {r});
+        },
+        "acc.tail");
+    st.byte_counts = counts;
+    st.block_counts = blocks;
+    st.tail_count = tail;
+    st.reductions = {total, tail};
+    st.out = finish([&](const std::vector<Expr>& k) { return total(k) + tail(k); });
+  }
+
   // Number of reduced elements, as float64.
   Expr count() const {
     Expr n = Expr(int64_t{1});
@@ -251,8 +416,16 @@ Generated generate_reduction(const ReduceOpInfo& op, const Variant& v) {
   ReductionBuilder b(op, v);
   Stages st = b.build();
   schedule::Schedule s = schedule::create_schedule({st.out});
-  schedule_reduction(s, st.reductions, st.out, static_cast<int>(v.attrs[0]), static_cast<int>(v.attrs[1]),
-                     static_cast<VecMode>(v.attrs[2]), reduce_lanes(v.sig));
+  if (v.target == "cuda")
+    schedule_reduction_gpu(s, st.reductions, st.out, static_cast<int>(v.attrs[0]), static_cast<int>(v.attrs[1]),
+                           static_cast<GpuReduceMode>(v.attrs[2]));
+  else if (st.byte_counts.defined())
+    schedule_byte_count(s, st.byte_counts, st.block_counts, st.tail_count);
+  else if (st.lane_part.defined())
+    schedule_lane_fold(s, st.lane_part, st.reductions, st.out, static_cast<int>(v.attrs[0]));
+  else
+    schedule_reduction(s, st.reductions, st.out, static_cast<int>(v.attrs[0]), static_cast<int>(v.attrs[1]),
+                       static_cast<VecMode>(v.attrs[2]), reduce_lanes(v.sig));
   std::vector<lower::Arg> args = {b.input(), st.out};
   args.insert(args.end(), st.scalars.begin(), st.scalars.end());
   return Generated{s, args};

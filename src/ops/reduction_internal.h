@@ -86,6 +86,14 @@ enum class VecMode : int64_t {
 // and `reduced_rank` reduction axes) and the elementwise stage `out` that reads them.
 void schedule_reduction(schedule::Schedule& s, const std::vector<te::Tensor>& reductions, const te::Tensor& out,
                         int kept_rank, int reduced_rank, VecMode mode, int lanes);
+// argmin/argmax by lanes: `part` [lanes, kept...] folds each lane (vectorized across lanes),
+// `finals` (each of the kept shape) merge the lanes and fold the tail, `out` reads them.
+void schedule_lane_fold(schedule::Schedule& s, const te::Tensor& part, const std::vector<te::Tensor>& finals,
+                        const te::Tensor& out, int kept_rank);
+// count_nonzero of bytes: `counts` [blocks, lanes] of uint8 (vectorized across lanes, computed
+// in the parallel loop of `blocks`, their int64 sums), and `tail` (the bytes after the blocks).
+void schedule_byte_count(schedule::Schedule& s, const te::Tensor& counts, const te::Tensor& blocks,
+                         const te::Tensor& tail);
 // Lanes of a vectorized reduction loop for this signature.
 int reduce_lanes(const Signature& sig);
 // Registers the reduction OpDefs (idempotent) and returns the one named by `op`.

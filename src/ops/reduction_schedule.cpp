@@ -7,10 +7,13 @@
 //  - Outer: the last kept axis is split into blocks of vectors; the reduction loops run
 //    outside the block, so every step loads a contiguous run of input and updates local
 //    accumulators.
-//  - OuterRows: see VecMode; for sum(axis=0) of a tall matrix, as NumPy walks it.
+//  - OuterRows: see VecMode; for sum(axis=0) of a tall matrix, as NumPy walks it, with
+//    groups of rows added into each vector of partials while it is in registers.
 // With nothing kept (a full reduction), partial results of blocks are computed in parallel
 // (rfactor over the outer reduced axis), each with vector lanes when the inner reduced
 // axis is contiguous, then combined in order.
+// Two operators bring their own stages (reduction_defs.cpp): argmin/argmax by lanes
+// (schedule_lane_fold) and count_nonzero of bytes (schedule_byte_count).
 #include "ops/reduction_internal.h"
 
 namespace tessera::ops::reduction_detail {
@@ -23,9 +26,13 @@ using te::Tensor;
 constexpr int64_t kBlockElements = 16384;  // per parallel task of a 1-D full reduction
 constexpr int64_t kParts = 64;             // parallel tasks of a multi-axis full reduction
 constexpr int64_t kRowParts = 16;          // parallel blocks of rows of an OuterRows reduction
+constexpr int64_t kRowGroup = 8;           // rows an OuterRows step adds into one vector of partials
 // Kept elements per task of an Outer reduction: each step of the reduction loop reads a
 // contiguous run of this many elements (whole cache lines, one page) into local accumulators.
 constexpr int64_t kColumnBlock = 1024;
+// Lanes left after the vector steps of an Inner merge (see schedule_reduction).
+constexpr int64_t kMergeLanes = 8;
+constexpr int kTailLanes = 64;  // byte lanes of the tail of a count_nonzero of bytes
 
 std::vector<ir::IterVar> concat(std::vector<ir::IterVar> a, const std::vector<ir::IterVar>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -45,13 +52,12 @@ Tensor vector_partials(Schedule& s, const Tensor& t, int lanes) {
   return rf;
 }
 
-void schedule_full(Schedule& s, const Tensor& t, int reduced_rank, VecMode mode, int lanes) {
-  Tensor base = t;
-  if (mode == VecMode::Inner) base = vector_partials(s, t, lanes);
+// base: axes (lane?, 0), reduce (r0, ...): r0 split into parallel blocks, whose results
+// are combined in order.
+void schedule_blocks(Schedule& s, const Tensor& base, int reduced_rank, bool with_lanes, int lanes) {
   Stage bs = s[base];
-  // base: axes (lane?, 0), reduce (r0, ...): split r0 into parallel blocks.
   ir::IterVar first = bs.reduce_axis()[0];
-  int64_t block = mode == VecMode::Inner ? kBlockElements / lanes : kBlockElements;
+  int64_t block = with_lanes ? kBlockElements / lanes : kBlockElements;
   auto [po, pi] = reduced_rank == 1 ? bs.split(first, block) : bs.split_nparts(first, kParts);
   (void)pi;
   Tensor blocks = s.rfactor(base, po);  // blocks[po, (lane,) 0] reduces (pi, ...)
@@ -59,9 +65,14 @@ void schedule_full(Schedule& s, const Tensor& t, int reduced_rank, VecMode mode,
   const auto& ax = ps.axis();
   std::vector<ir::IterVar> order = {ax[0], ax.back()};
   order = concat(order, ps.reduce_axis());
-  if (mode == VecMode::Inner) order.push_back(ax[1]);
+  if (with_lanes) order.push_back(ax[1]);
   ps.reorder(order).parallel(ax[0]);
-  if (mode == VecMode::Inner) ps.vectorize(ax[1]);
+  if (with_lanes) ps.vectorize(ax[1]);
+}
+
+void schedule_full(Schedule& s, const Tensor& t, int reduced_rank, VecMode mode, int lanes) {
+  Tensor base = mode == VecMode::Inner ? vector_partials(s, t, lanes) : t;
+  schedule_blocks(s, base, reduced_rank, mode == VecMode::Inner, lanes);
 }
 
 // OuterRows: stage t reduces, per kept element, kRowParts partial results computed in
@@ -74,10 +85,17 @@ void schedule_row_partials(Schedule& s, const Tensor& t, int kept_rank, int lane
   Stage rs = s[rf];
   std::vector<ir::IterVar> ax = rs.axis();
   auto [kv, kl] = rs.split(ax.back(), lanes);
+  // kRowGroup rows at a time per vector of partials: the partials are loaded and stored
+  // once per group (the rows still add in order), so a row of partials wider than L1
+  // costs a fraction of the input's traffic.
+  std::vector<ir::IterVar> reduce = rs.reduce_axis();
+  auto [rg, rr] = rs.split(reduce[0], kRowGroup);
   std::vector<ir::IterVar> order = {ax[0]};
   order.insert(order.end(), ax.begin() + 1, ax.end() - 1);
-  order = concat(concat(order, rs.reduce_axis()), {kv, kl});
-  rs.reorder(order).parallel(ax[0]).vectorize(kl);
+  order.push_back(rg);
+  order.insert(order.end(), reduce.begin() + 1, reduce.end());
+  order = concat(order, {kv, rr, kl});
+  rs.reorder(order).parallel(ax[0]).unroll(rr).vectorize(kl);
   // The partials, added up: vectors across the last kept axis, the parts inside.
   Stage fs = s[t];
   std::vector<ir::IterVar> kept = fs.axis();
@@ -126,8 +144,17 @@ void schedule_reduction(Schedule& s, const std::vector<Tensor>& reductions, cons
     anchor = st;
     anchor_axis = st.axis().back();
     if (partials.defined()) {  // the partials stage is the one that reads the input
+      // The lanes fold into kMergeLanes lanes with vector steps before the last scalar ones.
+      auto [lo, li] = st.split(st.reduce_axis()[0], kMergeLanes);
+      (void)lo;
+      Tensor merged = s.rfactor(*it, li);  // merged[li, kept...] reduces lo
+      Stage ms = s[merged];
+      ms.compute_at(st, st.axis().back()).set_scope("local");
+      std::vector<ir::IterVar> order(ms.axis().begin() + 1, ms.axis().end());
+      order = concat(concat(order, ms.reduce_axis()), {ms.axis()[0]});
+      ms.reorder(order).vectorize(ms.axis()[0]);
       Stage ps = s[partials];
-      ps.compute_at(st, st.axis().back()).set_scope("local");
+      ps.compute_at(ms, ms.axis().back()).set_scope("local");
       anchor = ps;
       anchor_axis = ps.axis().back();
     }
@@ -141,6 +168,35 @@ void schedule_reduction(Schedule& s, const std::vector<Tensor>& reductions, cons
       anchor_axis = ko;
     }
   }
+}
+
+void schedule_lane_fold(Schedule& s, const Tensor& part, const std::vector<Tensor>& finals, const Tensor& out,
+                        int kept_rank) {
+  const int lanes = static_cast<int>(*ir::as_const_int(part.shape()[0]));
+  if (kept_rank == 0) {  // part[lane, 0]: parallel blocks of its fold; the rest is scalar
+    schedule_blocks(s, part, 1, true, lanes);
+    return;
+  }
+  Stage os = s[out];
+  std::vector<ir::IterVar> kept = os.axis();
+  ir::IterVar outer = kept.size() > 1 ? os.fuse(kept) : kept[0];
+  os.parallel(outer);
+  for (const Tensor& t : finals) s[t].compute_at(os, outer).set_scope("local");
+  Stage merged = s[finals[0]];
+  Stage ps = s[part];
+  ps.compute_at(merged, merged.axis().back()).set_scope("local");
+  std::vector<ir::IterVar> order(ps.axis().begin() + 1, ps.axis().end());
+  order = concat(concat(order, ps.reduce_axis()), {ps.axis()[0]});
+  ps.reorder(order).vectorize(ps.axis()[0]);
+}
+
+void schedule_byte_count(Schedule& s, const Tensor& counts, const Tensor& blocks, const Tensor& tail) {
+  Stage bs = s[blocks];
+  bs.parallel(bs.axis()[0]);
+  Stage cs = s[counts];
+  cs.compute_at(bs, bs.axis()[0]).set_scope("local");
+  cs.reorder({cs.axis()[0], cs.reduce_axis()[0], cs.axis()[1]}).vectorize(cs.axis()[1]);
+  vector_partials(s, tail, kTailLanes);
 }
 
 }  // namespace tessera::ops::reduction_detail

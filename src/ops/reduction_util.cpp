@@ -16,10 +16,14 @@ DataType checked_dtype(const std::string& op, const DLTensor* t, const std::stri
   if (t->ndim < 0 || t->ndim > 32)
     fail(OpError::Kind::Value, op, what + " has " + std::to_string(t->ndim) + " dimensions (at most 32)");
   int64_t n = 1;
+  bool overflow = false;
   for (int d = 0; d < t->ndim; ++d) {
     if (t->shape[d] < 0) fail(OpError::Kind::Value, op, what + " has a negative dimension");
-    n *= t->shape[d];
+    overflow |= __builtin_mul_overflow(n, t->shape[d], &n);
   }
+  int64_t bytes = 0;
+  if (n != 0 && (overflow || __builtin_mul_overflow(n, int64_t{(t->dtype.bits + 7) / 8}, &bytes)))
+    fail(OpError::Kind::Value, op, what + " has a shape whose size in bytes overflows int64");
   if (!t->data && n > 0) fail(OpError::Kind::Value, op, what + " has no data");
   const DLDataType& d = t->dtype;
   if (d.lanes == 1) {

@@ -159,8 +159,43 @@ llvm::Value* Emitter::emit_ramp(const ir::RampNode* op) {
 
 // ---- arithmetic ---------------------------------------------------------------------------
 
+namespace {
+
+// A product x * y of values widened to t from a float type whose products t holds exactly
+// (float32 -> float64, float16 -> float32: twice the significand bits fit, and the
+// exponents stay in range). c + x * y then equals fma(x, y, c) bit for bit, NaN, infinities
+// and signed zeros included: the product is never rounded and the sum is rounded once
+// either way. Float sums of widened products (dot products, vecdot) save an instruction.
+const ir::BinaryNode* exact_widened_product(const ir::Expr& e, DataType t) {
+  const auto* mul = e.as<ir::BinaryNode>();
+  if (!mul || mul->op != BinaryOp::Mul) return nullptr;
+  auto widened = [&](const ir::Expr& x) {
+    const auto* c = x.as<ir::CastNode>();
+    if (!c) return false;
+    const DataType s = c->value.type();
+    return (t.bits == 64 && s.code == TypeCode::Float && s.bits == 32) || (t.bits == 32 && s.is_float16());
+  };
+  return widened(mul->a) && widened(mul->b) ? mul : nullptr;
+}
+
+}  // namespace
+
 llvm::Value* Emitter::emit_binary(const ir::BinaryNode* op) {
   const DataType t = op->a.type();
+  if (op->op == BinaryOp::Add && t.code == TypeCode::Float && (t.bits == 32 || t.bits == 64)) {
+    const ir::BinaryNode* mul = exact_widened_product(op->b, t);
+    const ir::Expr* addend = &op->a;
+    if (!mul) {
+      mul = exact_widened_product(op->a, t);
+      addend = &op->b;
+    }
+    if (mul) {
+      llvm::Value* c = emit(*addend);
+      llvm::Value* x = emit(mul->a);
+      llvm::Value* y = emit(mul->b);
+      return b_.CreateIntrinsic(llvm::Intrinsic::fma, {c->getType()}, {x, y, c});
+    }
+  }
   llvm::Value* a = emit(op->a);
   llvm::Value* b = emit(op->b);
   if (ir::is_comparison(op->op)) return emit_compare(op->op, t, a, b);
