@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "lower/build_loop_nests.h"
+#include "lower/gpu_thread_reduce.h"
 #include "lower/guard_vector_lanes.h"
 #include "lower/infer_bounds.h"
 #include "lower/inline_stages.h"
@@ -97,6 +98,7 @@ ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& a
   ir::BoundsScope facts = extent_facts(loops.plan.params);
   auto simplify_pass = [&](const ir::Stmt& x) { return ir::simplify(x, facts); };
   if (options.device_type == kDLCUDA) {
+    s = run.run("lower_thread_reduce", s, lower_thread_reduce);
     s = run.run("verify_gpu_schedule", s, verify_gpu_schedule);
     s = run.run("guard_vector_lanes", s, guard_vector_lanes);
   }

@@ -86,6 +86,8 @@ class GpuScheduleChecker : public IRVisitor {
   }
 
   void visit_store(const StoreNode* op) override {
+    // Local memory is per thread: each thread computes its own copy (an accumulator).
+    if (op->buffer->scope == "local") return IRVisitor::visit_store(op);
     for (const std::string& tag : all_tags_) {
       bool bound = false;
       for (const ForNode* f : active_) bound = bound || f->thread_tag == tag;

@@ -6,6 +6,7 @@
 // other loop may enclose a thread-bound loop (it would have to run on the host), a tag may
 // not be bound twice on one path, threadIdx extents must be constants whose product is at
 // most 1024 (the hardware's block limit), and parallel() loops (CPU threads) are refused.
+// Stores to "local" memory are exempt (each thread keeps its own copy, e.g. an accumulator).
 // A nest without any loop (a rank-0 stage) runs on a single thread. Errors are
 // schedule::ScheduleError naming the stage (the buffer the loop stores to) and the axis.
 #pragma once

@@ -9,6 +9,10 @@ namespace tessera::ops {
 // the array, and only the grid's last thread runs a serial tail. Strided ranks: the loops
 // are fused and split the same way, one element per thread (the fused index is divided
 // back into coordinates, in 32 bits when it fits). Rank 0 runs on a single thread.
+// Strided ranks >= 2 with attrs[1] == 1 (attrs[0] is elementwise_def's inner-broadcast
+// mask): row blocks of 2048 elements of the last axis, 8 per thread 256 apart, so the
+// coordinates are divided out once per 8 elements (dispatch_cuda picks this for rows of at
+// least 1024 elements, where few threads idle in a row's last block).
 void schedule_elementwise_gpu(schedule::Schedule& s, const te::Tensor& out, const Variant& v);
 
 }  // namespace tessera::ops

@@ -5,8 +5,11 @@
 // the CUDA built-ins it uses (blockIdx/threadIdx, __half as _Float16, a bfloat16 struct
 // with correct rounding, saturating float->int conversions, <math.h> for the math), with
 // one wrapper per kernel that runs every block and thread in turn and reads each parameter
-// from a launch-record slot as cuLaunchKernel would. Kernels that need threads to run
-// concurrently (__syncthreads, shared memory) are out of its reach; elementwise ones are not.
+// from a launch-record slot as cuLaunchKernel would. Kernels with barriers (the cross-thread
+// trees of GPU reductions) run each block's threads as concurrent std::threads, with
+// __shared__ memory as statics (blocks run one after another) and __syncthreads and
+// __syncwarp as a barrier of the whole block (every thread reaches both in tessera's
+// kernels); other kernels run their threads one after another.
 #pragma once
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -34,6 +37,30 @@ inline const char* kCudaShim = R"(// CPU shim of the CUDA built-ins tessera's ke
 #include <limits>
 #include <stdlib.h>
 #include <string.h>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+struct shim_barrier {
+  std::mutex m;
+  std::condition_variable cv;
+  unsigned count = 0, total = 1, generation = 0;
+  void wait() {
+    std::unique_lock<std::mutex> lock(m);
+    unsigned g = generation;
+    if (++count == total) {
+      count = 0;
+      ++generation;
+      cv.notify_all();
+    } else {
+      cv.wait(lock, [&] { return generation != g; });
+    }
+  }
+};
+static shim_barrier shim_block_barrier;
+inline void __syncthreads() { shim_block_barrier.wait(); }
+inline void __syncwarp() { shim_block_barrier.wait(); }
+#define __shared__ static
 struct tessera_dim3 { unsigned int x, y, z; };
 static thread_local tessera_dim3 blockIdx, threadIdx;
 #define __global__
@@ -107,7 +134,8 @@ class EmulatedKernels {
     host_ = codegen::jit_compile(hosts);
     source_ = codegen::emit_cuda(devices);
     std::string program = std::string(kCudaShim) + source_;
-    for (const ir::LoweredFunc& d : devices) program += wrapper(d);
+    for (const ir::LoweredFunc& d : devices)
+      program += wrapper(d, codegen::emit_cuda({d}).find("__sync") != std::string::npos);
     compile(program);
     for (const ir::LoweredFunc& f : packed) {
       entries_[f.name] = {host_->lookup(f.name + "_launch"),
@@ -147,7 +175,7 @@ class EmulatedKernels {
     Run run = nullptr;
   };
 
-  static std::string wrapper(const ir::LoweredFunc& d) {
+  static std::string wrapper(const ir::LoweredFunc& d, bool threaded) {
     std::string args;
     for (size_t i = 0; i < d.params.size(); ++i) {
       const ir::KernelParam& p = d.params[i];
@@ -156,6 +184,17 @@ class EmulatedKernels {
                              : codegen::cuda_detail::c_type(p.var.type());
       args += (i ? ", " : "") + std::string("*(") + type + "*)p[" + std::to_string(i) + "]";
     }
+    if (threaded)
+      return "extern \"C\" void tessera_emulate_" + d.name + "(void** p, const long long* g) {\n"
+             "  for (unsigned bz = 0; bz < g[2]; ++bz) for (unsigned by = 0; by < g[1]; ++by)\n"
+             "  for (unsigned bx = 0; bx < g[0]; ++bx) {\n"
+             "    shim_block_barrier.total = (unsigned)(g[3] * g[4] * g[5]);\n"
+             "    std::vector<std::thread> threads;\n"
+             "    for (unsigned tz = 0; tz < g[5]; ++tz) for (unsigned ty = 0; ty < g[4]; ++ty)\n"
+             "    for (unsigned tx = 0; tx < g[3]; ++tx) threads.emplace_back([=] {\n"
+             "      blockIdx = {bx, by, bz};\n      threadIdx = {tx, ty, tz};\n      " +
+             d.name + "(" + args + ");\n    });\n"
+             "    for (std::thread& t : threads) t.join();\n  }\n}\n";
     return "extern \"C\" void tessera_emulate_" + d.name + "(void** p, const long long* g) {\n"
            "  for (unsigned bz = 0; bz < g[2]; ++bz) for (unsigned by = 0; by < g[1]; ++by)\n"
            "  for (unsigned bx = 0; bx < g[0]; ++bx) for (unsigned tz = 0; tz < g[5]; ++tz)\n"
@@ -171,7 +210,7 @@ class EmulatedKernels {
     for (const char* header : {"cuda_fp16.h", "cuda_bf16.h"}) std::ofstream(dir_ + "/" + header) << "\n";
     std::ofstream(dir_ + "/kernels.cpp") << program;
     std::string cxx = std::getenv("CXX") ? std::getenv("CXX") : "g++";
-    std::string cmd = cxx + " -std=c++17 -O0 -fPIC -shared -w -I" + dir_ + " -o " + dir_ + "/kernels.so " + dir_ +
+    std::string cmd = cxx + " -std=c++17 -O0 -fPIC -shared -pthread -w -I" + dir_ + " -o " + dir_ + "/kernels.so " + dir_ +
                       "/kernels.cpp 2> " + dir_ + "/log.txt";
     if (std::system(cmd.c_str()) != 0) {
       std::ifstream log(dir_ + "/log.txt");

@@ -49,6 +49,27 @@ void device_memset(void* dst, uint8_t value, size_t bytes, int device = 0);
 // (an illegal address in an earlier kernel, say).
 void synchronize(int device = 0);
 
+// Device-to-device copy, asynchronous on `stream` (the bandwidth ceiling of benchmarks).
+void device_copy_async(void* dst, const void* src, size_t bytes, Stream stream = kLegacyStream, int device = 0);
+
+// GPU time between two points of a stream, from a pair of CUDA events: start(), enqueue
+// work, then stop() waits for the work and returns the milliseconds between the events.
+class EventTimer {
+ public:
+  explicit EventTimer(Stream stream = kLegacyStream, int device = 0);
+  ~EventTimer();
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  void start();
+  float stop();
+
+ private:
+  Stream stream_;
+  int device_;
+  void* begin_ = nullptr;
+  void* end_ = nullptr;
+};
+
 Stream create_stream(int device = 0);
 void destroy_stream(Stream stream, int device = 0);
 void synchronize_stream(Stream stream, int device = 0);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "codegen/cuda/emitter.h"
+#include "lower/gpu_thread_reduce.h"
 #include "tessera/ir/functor.h"
 #include "tessera/ir/printer.h"
 #include "tessera/ir/utils.h"
@@ -179,6 +180,10 @@ void CudaEmitter::stmt(const ir::Stmt& s) {
       return;
     }
     case ir::StmtKind::Evaluate: {
+      if (lower::GpuBarrier b = lower::as_gpu_barrier(s); b != lower::GpuBarrier::None) {
+        line(b == lower::GpuBarrier::Warp ? "__syncwarp();" : "__syncthreads();");
+        return;
+      }
       const ir::Expr& value = s.as<ir::EvaluateNode>()->value;
       if (value.type().is_vector()) throw ir::IRError("tessera CUDA codegen: vector Evaluate in " + kernel_);
       line("(void)(" + expr(value) + ");");

@@ -67,6 +67,12 @@ LoadedDriver load() {
             resolve(lib, "cuStreamDestroy_v2", &a.cuStreamDestroy, &d.why) &&
             resolve(lib, "cuStreamSynchronize", &a.cuStreamSynchronize, &d.why) &&
             resolve(lib, "cuGetErrorName", &a.cuGetErrorName, &d.why) &&
+            resolve(lib, "cuMemcpyDtoDAsync_v2", &a.cuMemcpyDtoDAsync, &d.why) &&
+            resolve(lib, "cuEventCreate", &a.cuEventCreate, &d.why) &&
+            resolve(lib, "cuEventDestroy_v2", &a.cuEventDestroy, &d.why) &&
+            resolve(lib, "cuEventRecord", &a.cuEventRecord, &d.why) &&
+            resolve(lib, "cuEventSynchronize", &a.cuEventSynchronize, &d.why) &&
+            resolve(lib, "cuEventElapsedTime", &a.cuEventElapsedTime, &d.why) &&
             resolve(lib, "cuGetErrorString", &a.cuGetErrorString, &d.why);
   if (!ok) return d;  // the library stays open: harmless, and dlclose of a driver is unsafe
   if (CUresult r = a.cuInit(0); r != kSuccess) {

@@ -8,6 +8,7 @@ namespace {
 using detail::CUdeviceptr;
 using detail::CUresult;
 using detail::CUstream;
+using detail::CUevent;
 
 // Binds the device's context to this thread; returns the driver.
 const detail::DriverApi& on_device(int device, const char* what) {
@@ -73,6 +74,47 @@ void destroy_stream(Stream stream, int device) {
 void synchronize_stream(Stream stream, int device) {
   check(on_device(device, "synchronize_stream").cuStreamSynchronize(reinterpret_cast<CUstream>(stream)),
         "cuStreamSynchronize");
+}
+
+void device_copy_async(void* dst, const void* src, size_t bytes, Stream stream, int device) {
+  if (bytes == 0) return;
+  check(on_device(device, "device_copy_async")
+            .cuMemcpyDtoDAsync(dptr(dst), dptr(src), bytes, reinterpret_cast<CUstream>(stream)),
+        "cuMemcpyDtoDAsync");
+}
+
+EventTimer::EventTimer(Stream stream, int device) : stream_(stream), device_(device) {
+  const auto& api = on_device(device, "EventTimer");
+  CUevent a = nullptr, b = nullptr;
+  check(api.cuEventCreate(&a, 0), "cuEventCreate");
+  if (CUresult r = api.cuEventCreate(&b, 0); r != detail::kSuccess) {
+    api.cuEventDestroy(a);
+    check(r, "cuEventCreate");
+  }
+  begin_ = a;
+  end_ = b;
+}
+
+EventTimer::~EventTimer() {
+  std::string why;
+  if (const detail::DriverApi* api = detail::driver(&why); api && detail::bind_device(device_).empty()) {
+    api->cuEventDestroy(static_cast<CUevent>(begin_));
+    api->cuEventDestroy(static_cast<CUevent>(end_));
+  }
+}
+
+void EventTimer::start() {
+  check(on_device(device_, "EventTimer::start").cuEventRecord(static_cast<CUevent>(begin_), reinterpret_cast<CUstream>(stream_)),
+        "cuEventRecord");
+}
+
+float EventTimer::stop() {
+  const auto& api = on_device(device_, "EventTimer::stop");
+  check(api.cuEventRecord(static_cast<CUevent>(end_), reinterpret_cast<CUstream>(stream_)), "cuEventRecord");
+  check(api.cuEventSynchronize(static_cast<CUevent>(end_)), "cuEventSynchronize");
+  float ms = 0;
+  check(api.cuEventElapsedTime(&ms, static_cast<CUevent>(begin_), static_cast<CUevent>(end_)), "cuEventElapsedTime");
+  return ms;
 }
 
 }  // namespace tessera::cuda
