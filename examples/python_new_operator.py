@@ -75,6 +75,14 @@ def main():
     ok = all(check(op, dt) for op in (ts.ops.softplus, ts.ops.softplus_scheduled) for dt in ("float32", "float64"))
     ok &= check(ts.ops.softplus, "float16")
 
+    # The new operator also takes tessera arrays (and returns one), mixing with the namespace.
+    t = ts.linspace(-4, 4, 9, dtype=ts.float32)
+    y = ts.ops.softplus(t) - ts.log1p(ts.exp(t))
+    same = float(ts.max(ts.abs(y))) < 1e-5
+    print(f"  ts.Array operands: softplus(t) - log1p(exp(t)) max |diff| {float(ts.max(ts.abs(y))):.1e}  "
+          f"{'ok' if same else 'FAILED'}")
+    ok &= same
+
     x = np.random.default_rng(1).uniform(-10, 10, n).astype(np.float32)
     out = np.empty_like(x)
     t_np = median_seconds(lambda: numpy_softplus(x))

@@ -19,5 +19,8 @@ void register_build(nb::module_& m);     // bind_build.cpp: lower and build (JIT
 void register_oplib(nb::module_& m);     // bind_oplib.cpp: calling the operator library
 void register_reductions(nb::module_& m);  // bind_reductions.cpp: reductions, scans, linear algebra
 void register_defop(nb::module_& m);     // bind_defop.cpp: operators defined in Python
+void register_ops_numpy(nb::module_& m);  // bind_ops_numpy.cpp: ts.ops.<name> on NumPy arrays
+void register_array(nb::module_& m);     // bind_array.cpp: tessera.Array and Device
+void register_array_api(nb::module_& m);  // bind_array_api.cpp: dtypes and the namespace's functions
 
 }  // namespace tessera::python

@@ -42,6 +42,7 @@ ir::Expr numpy_scalar(nb::handle h) {
 }  // namespace
 
 ir::DataType to_dtype(nb::handle h) {
+  if (nb::isinstance<ir::DataType>(h)) return nb::cast<ir::DataType>(h);  // tessera's dtype objects
   std::string name;
   if (nb::isinstance<nb::str>(h)) {
     name = nb::cast<std::string>(h);

@@ -17,4 +17,8 @@ NB_MODULE(_core, m) {
   register_oplib(oplib);
   register_reductions(oplib);
   register_defop(oplib);
+  register_ops_numpy(oplib);
+  nb::module_ xp = m.def_submodule("xp", "the array namespace's functions (tessera wraps them with their signatures)");
+  register_array_api(xp);
+  register_array(m);
 }

@@ -30,6 +30,8 @@ import numpy as np
 from . import _arrays, _core, te
 from ._core import oplib as _oplib
 
+_call_arrays = _oplib.call_arrays
+
 IntegerTypes = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 FloatTypes = ("float16", "bfloat16", "float32", "float64")
 NumericTypes = IntegerTypes + FloatTypes
@@ -169,27 +171,8 @@ class Operator:
     def __call__(self, *args, out=None):
         if self.num_inputs is not None and len(args) != self.num_inputs:
             raise TypeError(f"{self.name}() takes {self.num_inputs} arrays, got {len(args)}")
-        arrays, result = _arrays.promote(args)
-        if self.dtypes is not None:
-            rname = _arrays.dtype_name(result)
-            if rname not in self.dtypes:
-                given = ", ".join(_arrays.dtype_name(a.dtype) for a in arrays)
-                raise TypeError(f"{self.name}: not supported for input dtypes ({given}); "
-                                f"supported: {', '.join(self.dtypes)}")
-            arrays = [a.astype(result, copy=False) for a in arrays]
-            rank = max((a.ndim for a in arrays), default=0)
-            if rank not in self.ndims:
-                raise ValueError(f"{self.name}: inputs of rank {rank} are not supported "
-                                 f"(ndim={self.ndims})")
-        specs = [_arrays.spec(a, f"{self.name}: operand {i}") for i, a in enumerate(arrays)]
-        if out is None:
-            shape, dtypes = _oplib.plan(self.name, specs)
-            outs = [np.empty(shape, dtype=_arrays.numpy_dtype(d)) for d in dtypes]
-        else:
-            outs = list(out) if isinstance(out, (tuple, list)) else [out]
-            outs = [_arrays.output_array(o, f"{self.name}: output {j}") for j, o in enumerate(outs)]
-        _oplib.call(self.name, specs, [_arrays.spec(o, f"{self.name}: output") for o in outs])
-        return outs[0] if len(outs) == 1 else tuple(outs)
+        # Conversion, NEP 50 promotion, dtype and rank checks and the call run in C++.
+        return _call_arrays(self.name, args, out, self.dtypes, self.ndims)
 
     def __repr__(self):
         return f"<tessera operator {self.name}>"

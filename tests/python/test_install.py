@@ -28,6 +28,9 @@ SMOKE = textwrap.dedent("""
     assert any(f.startswith("_core") for f in libs) and "libtessera_compiler.so" in libs, libs
     a, b = np.arange(12.0).reshape(3, 4), np.arange(4.0)
     np.testing.assert_array_equal(ts.ops.add(a, b), a + b)
+    t = ts.asarray(a)  # the array namespace: ts.Array, operators, NumPy interop
+    np.testing.assert_array_equal(np.asarray(t + ts.asarray(b)), a + b)
+    assert float(ts.sum(t)) == a.sum() and np.shares_memory(np.asarray(t), a)
 
     @ts.defop(name="vadd", dtype=ts.AllTypes, ndim=list(range(6)))
     def vadd(dtype, ndim):

@@ -35,3 +35,20 @@ Array take(const Array& x, const Array& indices, std::optional<int> axis = std::
 Array take_along_axis(const Array& x, const Array& indices, int axis = -1);
 
 }  // namespace tessera
+
+namespace tessera {
+
+// Sorting and searching (src/array/sorting.cpp), on the host. Orders are NumPy's: NaNs
+// sort last (also when descending); `stable` keeps equal elements in their original order
+// (sorting is always stable here). Bool arrays sort False before True.
+Array sort(const Array& x, int axis = -1, bool descending = false, bool stable = true);
+// int64 indices that sort x along axis.
+Array argsort(const Array& x, int axis = -1, bool descending = false, bool stable = true);
+// int64 insertion points of x2's elements in the sorted 1-D x1 (side "left": before equal
+// elements, right = true: after them); sorter, when given, holds x1's sorting indices.
+Array searchsorted(const Array& x1, const Array& x2, bool right = false, const Array* sorter = nullptr);
+// The distinct elements of x, sorted, as a 1-D array (NaNs each count as distinct, as NumPy 2's
+// unique_values with equal_nan=False).
+Array unique_values(const Array& x);
+
+}  // namespace tessera

@@ -4,6 +4,7 @@
 #pragma once
 #include <optional>
 #include <vector>
+#include <variant>
 
 #include "tessera/array/array.h"
 
@@ -33,5 +34,26 @@ Array squeeze(const Array& x, const Axes& axes = Axes::all());
 Array flip(const Array& x, const Axes& axes = Axes::all());
 // Views of x at each index along `axis`.
 std::vector<Array> unstack(const Array& x, int axis = 0);
+
+}  // namespace tessera
+
+namespace tessera {
+
+// NumPy's full indexing: basic entries plus integer arrays and boolean masks (advanced
+// indexing, src/array/advanced_index.cpp). Without arrays, getitem is index() (a view);
+// with them, the indexed elements are gathered into a new array whose shape follows
+// NumPy: the broadcast index shape replaces the indexed axes when they are adjacent, else
+// it comes first. A boolean mask of k dimensions stands for its nonzero() indices and must
+// match the k axes it covers. Errors: IndexError (Index) for out-of-bounds indices,
+// non-integer index arrays, mismatched masks and index shapes that do not broadcast.
+using AdvancedIndex = std::variant<int64_t, Slice, NewAxis, Ellipsis, Array>;
+Array getitem(const Array& x, const std::vector<AdvancedIndex>& idx);
+// x[idx] = value: value broadcast to the shape of x[idx] and cast as NumPy's setitem (an
+// int scalar out of x's range is Overflow); a repeated index keeps the last value.
+// Read-only arrays raise Value.
+void setitem(const Array& x, const std::vector<AdvancedIndex>& idx, const Operand& value);
+// Indices of the nonzero elements, one int64 array per axis, in row-major order (0-d
+// arrays raise Value, as NumPy 2).
+std::vector<Array> nonzero(const Array& x);
 
 }  // namespace tessera
