@@ -767,6 +767,14 @@ class ScheduleBuilder {
         size_t i = pairs[b % pairs.size()];
         step(sn + ".fuse(" + name(leaves[i]) + ", " + name(leaves[i + 1]) + ")",
              [&] { st.fuse(leaves[i], leaves[i + 1]); });
+      } else if (kind == 9) {
+        std::vector<IterVar> dp;
+        for (const IterVar& iv : leaves) if (iv->kind == ir::IterKind::DataPar) dp.push_back(iv);
+        if (dp.size() < 2) continue;
+        size_t x = b % dp.size(), y = (x + 1 + (b >> 16) % (dp.size() - 1)) % dp.size();
+        int64_t fx = 1 + static_cast<int64_t>(c % 9), fy = 1 + static_cast<int64_t>((c >> 8) % 9);
+        step(sn + ".tile(" + name(dp[x]) + ", " + name(dp[y]) + ", " + std::to_string(fx) + ", " + std::to_string(fy) + ")",
+             [&] { st.tile(dp[x], dp[y], Expr(fx), Expr(fy)); });
       } else {
         std::mt19937_64 g(b);
         std::vector<IterVar> order = leaves;

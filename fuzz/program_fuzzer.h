@@ -6,7 +6,7 @@
 // argmax/argmin tuple over one or two axes) and intermediate stages. Its schedule is
 // random but meant to be valid: cache_write, rfactor of a split reduction axis,
 // cache_read, split/split_nparts (factors 1-9, often not dividing), fuse of adjacent
-// loops, reorder, vectorize, parallel, unroll, then compute_inline / compute_at /
+// loops, reorder, tile, vectorize, parallel, unroll, then compute_inline / compute_at /
 // set_scope for intermediates. A primitive that throws ScheduleError is skipped and its
 // message recorded; anything else it throws propagates (it is a bug).
 //

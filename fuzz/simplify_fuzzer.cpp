@@ -5,18 +5,24 @@
 // when a value falls outside bounds_of, or when either throws. As the simplifier assumes,
 // assignments under which the original expression overflows int64 are skipped.
 //
-// Build (from the repository root):
+// Divisors are often constants, negative ones included, and variables whose ranges cross
+// zero, so floor division and modulo by negative numbers are exercised; with
+// TESSERA_FUZZ_STATS set the harness prints how often (at 2^k inputs and at exit).
+//
+// Build and run (from the repository root): bash fuzz/run.sh simplify, or by hand
 //   clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
 //     -Itests/cpp src/ir/*.cpp fuzz/simplify_fuzzer.cpp -o simplify_fuzzer
 //   ./simplify_fuzzer -max_total_time=60 corpus/
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "expr_eval.h"
 #include "tessera/ir/bounds.h"
 #include "tessera/ir/printer.h"
 #include "tessera/ir/simplify.h"
+#include "tessera/ir/utils.h"
 
 namespace {
 
@@ -36,6 +42,43 @@ using namespace tessera;
   __builtin_trap();
 }
 
+// How many inputs divided (/ or %) by a negative constant or by a non-constant divisor.
+struct DivisionStats {
+  uint64_t inputs = 0, negative_div = 0, negative_mod = 0, variable_divisor = 0;
+
+  void note(const ir::Expr& e) {
+    bool div = false, mod = false, variable = false;
+    ir::post_order_visit(e, [&](const ir::Expr& x) {
+      const auto* b = x.as<ir::BinaryNode>();
+      if (!b || (b->op != ir::BinaryOp::Div && b->op != ir::BinaryOp::Mod)) return;
+      const auto* c = b->b.as<ir::IntImmNode>();
+      if (!c) variable = true;
+      else if (c->value < 0) (b->op == ir::BinaryOp::Div ? div : mod) = true;
+    });
+    ++inputs;
+    negative_div += div;
+    negative_mod += mod;
+    variable_divisor += variable;
+    if ((inputs & (inputs - 1)) == 0) print();
+  }
+  void print() const {
+    std::fprintf(stderr,
+                 "simplify fuzzer: %llu inputs; with / by a negative constant: %llu, %% by a negative constant: "
+                 "%llu, / or %% by a non-constant: %llu\n",
+                 static_cast<unsigned long long>(inputs), static_cast<unsigned long long>(negative_div),
+                 static_cast<unsigned long long>(negative_mod), static_cast<unsigned long long>(variable_divisor));
+  }
+};
+
+DivisionStats* stats() {
+  static DivisionStats* s = [] {
+    if (!std::getenv("TESSERA_FUZZ_STATS")) return static_cast<DivisionStats*>(nullptr);
+    std::atexit([] { stats()->print(); });
+    return new DivisionStats;
+  }();
+  return s;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -44,6 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gen.make_scope();
   ir::DataType t = testing::ExprGen::kTypes[choose.below(testing::ExprGen::kNumTypes)];
   ir::Expr e = gen.gen(t, static_cast<int>(choose.between(1, 6)));
+  if (DivisionStats* s = stats()) s->note(e);
 
   ir::Expr s;
   ir::Interval bounds;

@@ -52,18 +52,27 @@ Array::Array(std::shared_ptr<Storage> storage, DataType dtype, Shape shape, Shap
   if (shape_.size() != strides_.size()) raise(Error::Kind::Value, fn, "shape and strides differ in length");
   if (shape_.size() > 32) raise(Error::Kind::Value, fn, "at most 32 dimensions are supported");
   int64_t lo = 0, hi = 0;
-  bool empty = false;
+  bool empty = false, overflow = false;
   for (size_t d = 0; d < shape_.size(); ++d) {
     if (shape_[d] < 0) raise(Error::Kind::Value, fn, "negative dimension in shape " + array_detail::shape_str(shape_));
     if (shape_[d] == 0) empty = true;
-    int64_t span = strides_[d] * (shape_[d] - 1) * itemsize();
-    (span < 0 ? lo : hi) += shape_[d] > 0 ? span : 0;
+    int64_t span = 0;
+    if (shape_[d] > 0) {
+      overflow |= __builtin_mul_overflow(strides_[d], shape_[d] - 1, &span) ||
+                  __builtin_mul_overflow(span, itemsize(), &span);
+      overflow |= __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi);
+    }
   }
-  if (!empty && storage_->nbytes() >= 0 && (offset_ + lo < 0 || offset_ + hi + itemsize() > storage_->nbytes()))
+  int64_t first = 0, end = 0;
+  overflow = overflow || __builtin_add_overflow(offset_, lo, &first) || __builtin_add_overflow(offset_, hi, &end) ||
+             __builtin_add_overflow(end, itemsize(), &end);
+  bool known_size = storage_->nbytes() >= 0;
+  if (!empty && (overflow || (known_size && (first < 0 || end > storage_->nbytes()))))
     raise(Error::Kind::Value, fn,
           "view " + array_detail::shape_str(shape_) + " with strides " + array_detail::shape_str(strides_) +
               " at byte offset " + std::to_string(offset_) + " lies outside its storage of " +
-              std::to_string(storage_->nbytes()) + " bytes");
+              (known_size ? std::to_string(storage_->nbytes()) + " bytes" : std::string("unknown size")) +
+              (overflow ? " (its span overflows int64)" : ""));
 }
 
 int64_t Array::shape(int axis) const { return shape_[array_detail::normalize_axis("shape", axis, ndim())]; }

@@ -51,10 +51,14 @@ void check_tensor(const DLTensor& t) {
     raise(Error::Kind::Value, fn, "tensor has " + std::to_string(t.ndim) + " dimensions (0 to 32 are supported)");
   if (t.ndim > 0 && !t.shape) raise(Error::Kind::Value, fn, "tensor has no shape");
   int64_t n = 1;
+  bool overflow = false;
   for (int d = 0; d < t.ndim; ++d) {
     if (t.shape[d] < 0) raise(Error::Kind::Value, fn, "tensor has a negative dimension");
-    n *= t.shape[d];
+    overflow |= __builtin_mul_overflow(n, t.shape[d], &n);
   }
+  int64_t bytes = 0;
+  if (n != 0 && (overflow || __builtin_mul_overflow(n, int64_t{(t.dtype.bits * t.dtype.lanes + 7) / 8}, &bytes)))
+    raise(Error::Kind::Value, fn, "tensor's size in bytes overflows int64");
   if (n > 0 && !t.data) raise(Error::Kind::Value, fn, "tensor has no data");
   try {
     from_dl(t.dtype);

@@ -77,6 +77,7 @@ Shape resolve_shape(const Array& x, const Shape& shape) {
   Shape out = shape;
   int unknown = -1;
   int64_t known = 1;
+  bool overflow = false, has_zero = false;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == -1) {
       if (unknown >= 0) raise(Error::Kind::Value, "reshape", "can only specify one unknown dimension");
@@ -84,13 +85,16 @@ Shape resolve_shape(const Array& x, const Shape& shape) {
     } else if (shape[d] < 0) {
       raise(Error::Kind::Value, "reshape", "negative dimensions not allowed in " + shape_str(shape));
     } else {
-      known *= shape[d];
+      has_zero |= shape[d] == 0;
+      overflow |= __builtin_mul_overflow(known, shape[d], &known);
     }
   }
   auto fail = [&] {
     raise(Error::Kind::Value, "reshape",
           "cannot reshape array of size " + std::to_string(x.size()) + " into shape " + shape_str(shape));
   };
+  if (has_zero) known = 0;
+  else if (overflow) fail();  // no array has more than 2^63 elements
   if (unknown >= 0) {
     if (known == 0 || x.size() % known != 0) fail();
     out[unknown] = x.size() / known;

@@ -102,6 +102,9 @@ Reads reads_at_attach_point(const StageGraph& g, const StageNode& s, const Stage
 
 void infer_attached(StageGraph* g, const StageNode& s) {
   StagePtr parent = s.attach_stage.lock();
+  if (parent->attach == schedule::AttachKind::Inline)
+    throw ScheduleError("stage " + s.name() + ": computed at " + parent->name() +
+                        ", which is inlined into its readers and has no loops; compute it at root instead");
   // Loops inside the attach point vary within one iteration; everything outside is fixed.
   ir::BoundsScope inner = g->extent_facts, all = g->extent_facts;
   bool inside = false;

@@ -1,7 +1,8 @@
 // The kernel-API pass (see make_kernel_api.h).
 //
 // The packed body is a chain of steps, outermost first: argument count, argument kinds,
-// each tensor's handle with its ndim, dtype and device, the scalars, the shape Vars (bound
+// each tensor's handle (not null) with its ndim, dtype, device, extents (none negative,
+// the size in bytes below 2^62) and data (not null unless empty), the scalars, the shape Vars (bound
 // from the first tensor dimension that names them), the remaining shape checks, strides,
 // and the data pointers. An assertion stops the kernel, so no step reads an argument that
 // an earlier step has not validated.
@@ -193,6 +194,8 @@ class KernelApiBuilder {
     Var h(b->name + ".handle", DataType::Handle());
     handles_[i] = h;
     let(h, intrinsic(DataType::Handle(), Intrinsic::ArgHandle, {Expr(static_cast<int>(i))}));
+    Expr address = intrinsic(DataType::Int(64), Intrinsic::Reinterpret, {h});
+    check(AssertNode::make(address != int64_t{0}, {text(prefix_ + arg_name(i) + " is a null DLTensor pointer")}));
     std::string head = prefix_ + arg_name(i) + " expects ";
 
     Expr ndim = tensor_field(Intrinsic::TensorNDim, h);
@@ -216,6 +219,42 @@ class KernelApiBuilder {
     check(AssertNode::make(device == i32(device_type_),
                            {text(head + "device " + device_name(device_type_) + ", got "),
                             intrinsic(DataType::Int(64), Intrinsic::FormatDevice, {i64(device)})}));
+    check_tensor_size(i);
+  }
+
+  // The DLTensor's own extents (ndim is checked): none negative, a size in bytes below
+  // 2^62 (so no element index or byte offset overflows int64), and data unless it is empty.
+  void check_tensor_size(size_t i) {
+    const Buffer& b = buffer(i);
+    const Var& h = handles_[i];
+    std::vector<Expr> dims;
+    for (int d = 0; d < b.ndim(); ++d) dims.push_back(tensor_dim(Intrinsic::TensorShape, h, d));
+    for (int d = 0; d < b.ndim(); ++d)
+      check(AssertNode::make(dims[d] >= int64_t{0}, {text(prefix_ + "dim " + std::to_string(d) + " of " +
+                                                           b->name + " is negative ("),
+                                                      dims[d], text(")")}));
+    Expr data = intrinsic(DataType::Int(64), Intrinsic::Reinterpret,
+                          {intrinsic(DataType::Handle(), Intrinsic::TensorData, {h})});
+    Expr has_data = data != int64_t{0};
+    std::vector<Expr> no_data = {text(prefix_ + arg_name(i) + " has no data (a null pointer) but is not empty")};
+    if (dims.empty()) {  // 0-d: one element
+      check(AssertNode::make(has_data, std::move(no_data)));
+      return;
+    }
+    // The product in float64 cannot overflow (it saturates to inf), and it is exact far
+    // beyond any real allocation; an empty tensor passes whatever its other extents are.
+    Expr empty, bytes = make_const(DataType::Float(64), static_cast<double>(b->dtype.bytes()));
+    std::vector<Expr> message = {text(prefix_ + arg_name(i) + " of shape (")};
+    for (int d = 0; d < b.ndim(); ++d) {
+      Expr zero = dims[d] == int64_t{0};
+      empty = empty.defined() ? (empty || zero) : zero;
+      bytes = bytes * cast(DataType::Float(64), dims[d]);
+      if (d > 0) message.push_back(text(", "));
+      message.push_back(dims[d]);
+    }
+    message.push_back(text(") is too large: its size in bytes does not fit in 62 bits"));
+    check(AssertNode::make(empty || bytes < make_const(DataType::Float(64), 0x1p62), std::move(message)));
+    check(AssertNode::make(empty || has_data, std::move(no_data)));
   }
 
   void bind_scalar(size_t i) {

@@ -50,39 +50,49 @@ std::vector<IterVar> fresh_axes(const std::vector<Expr>& shape, const std::vecto
   return axes;
 }
 
+// Every check, and every new operation, comes before the first change to the schedule, so
+// a request that throws leaves the schedule as it was.
 Tensor Schedule::cache_read(const Tensor& t, const std::string& scope,
                             const std::vector<Tensor>& readers) {
-  Stage producer = (*this)[t];
+  (*this)[t];  // t belongs to this schedule
   Tensor src = current(t);
+  if (readers.empty()) throw ScheduleError("cache_read of " + src.name() + ": no readers given");
+  auto reads_src = [&](const Tensor& in) { return in.buffer().same_as(src.buffer()); };
+  std::vector<StagePtr> reader_stages;
+  for (const Tensor& r : readers) {
+    StagePtr rs = (*this)[r].node();
+    const Operation& op = rs->op;
+    if (std::find(reader_stages.begin(), reader_stages.end(), rs) != reader_stages.end())
+      throw ScheduleError("cache_read of " + src.name() + ": stage " + op->name + " given twice");
+    if (std::none_of(op->inputs.begin(), op->inputs.end(), reads_src))
+      throw ScheduleError("cache_read of " + src.name() + ": stage " + op->name + " does not read it");
+    reader_stages.push_back(rs);
+  }
+
   std::vector<IterVar> axes = fresh_axes(src.shape());
   std::vector<Expr> idx;
   for (const IterVar& iv : axes) idx.push_back(iv->var);
   Operation copy = te::make_compute_op(src.name() + "." + scope, axes, {src(idx)}, {src});
   StagePtr copy_stage = make_stage(copy);
   Stage(copy_stage).set_scope(scope);
-
-  if (readers.empty()) throw ScheduleError("cache_read of " + src.name() + ": no readers given");
-  StagePtr first_reader;
-  for (const Tensor& r : readers) {
-    StagePtr rs = (*this)[r].node();
+  std::vector<Operation> replaced;
+  for (const StagePtr& rs : reader_stages) {
     const Operation& op = rs->op;
-    auto it = std::find_if(op->inputs.begin(), op->inputs.end(),
-                           [&](const Tensor& in) { return in.buffer().same_as(src.buffer()); });
-    if (it == op->inputs.end())
-      throw ScheduleError("cache_read of " + src.name() + ": stage " + op->name + " does not read it");
     std::vector<Expr> body;
     for (const Expr& b : op->body) body.push_back(replace_reads(b, src.buffer().get(), copy->outputs[0]));
     std::vector<Tensor> inputs = op->inputs;
-    *std::find_if(inputs.begin(), inputs.end(), [&](const Tensor& in) { return in.buffer().same_as(src.buffer()); }) =
-        Tensor(copy, 0);
-    Operation replaced = te::make_compute_op(op->name, op->axis, body, inputs, op->outputs);
-    replace_stage_op(*rs, replaced, /*keep_schedule=*/true);
-    node()->stage_of[replaced.get()] = rs;
-    auto pos = std::find(node()->stages.begin(), node()->stages.end(), rs);
-    if (!first_reader || pos < std::find(node()->stages.begin(), node()->stages.end(), first_reader))
-      first_reader = rs;
+    *std::find_if(inputs.begin(), inputs.end(), reads_src) = Tensor(copy, 0);
+    replaced.push_back(te::make_compute_op(op->name, op->axis, body, inputs, op->outputs));
   }
-  (void)producer;
+
+  auto position = [&](const StagePtr& st) { return std::find(node()->stages.begin(), node()->stages.end(), st); };
+  StagePtr first_reader;
+  for (size_t i = 0; i < reader_stages.size(); ++i) {
+    const StagePtr& rs = reader_stages[i];
+    replace_stage_op(*rs, replaced[i], /*keep_schedule=*/true);
+    node()->stage_of[replaced[i].get()] = rs;
+    if (!first_reader || position(rs) < position(first_reader)) first_reader = rs;
+  }
   insert_stage_before(*node(), copy_stage, first_reader);
   node()->stage_of[copy.get()] = copy_stage;
   return Tensor(copy, 0);

@@ -134,11 +134,22 @@ IterVar Stage::fuse(const IterVar& outer, const IterVar& inner) {
   return fused;
 }
 
+// Checks every pair before the first fuse: a request that throws leaves the loops unchanged.
 IterVar Stage::fuse(const std::vector<IterVar>& axes_in) {
   const std::vector<IterVar> axes = axes_in;  // may alias leaf_iter_vars, which fusing changes
   if (axes.empty()) fail(*node_, "fuse: no axes given");
+  for (const IterVar& iv : axes) check_leaf(iv, "fuse");
+  const auto& leaves = node_->leaf_iter_vars;
+  auto position = [&](const IterVar& iv) { return std::find(leaves.begin(), leaves.end(), iv) - leaves.begin(); };
+  for (size_t i = 1; i < axes.size(); ++i) {
+    if (position(axes[i]) != position(axes[i - 1]) + 1)
+      fail(*node_, "fuse: " + axis_name(axes[i - 1]) + " and " + axis_name(axes[i]) +
+                       " must be adjacent loops, outer first");
+    if (axes[i]->kind != axes[0]->kind)
+      fail(*node_, "fuse: cannot fuse data-parallel and reduction axes (" + axis_name(axes[0]) + ", " +
+                       axis_name(axes[i]) + ")");
+  }
   IterVar acc = axes[0];
-  check_leaf(acc, "fuse");
   for (size_t i = 1; i < axes.size(); ++i) acc = fuse(acc, axes[i]);
   return acc;
 }
@@ -157,9 +168,15 @@ Stage& Stage::reorder(const std::vector<IterVar>& order) {
   return *this;
 }
 
+// Checks both axes and factors first: a request that throws leaves the stage unchanged.
 std::array<IterVar, 4> Stage::tile(const IterVar& x, const IterVar& y, Expr x_factor, Expr y_factor) {
-  auto [xo, xi] = split(x, std::move(x_factor));
-  auto [yo, yi] = split(y, std::move(y_factor));
+  check_leaf(x, "tile");
+  check_leaf(y, "tile");
+  if (x == y) fail(*node_, "tile: axis " + axis_name(x) + " given twice");
+  x_factor = checked_amount(*node_, x, std::move(x_factor), "factor");
+  y_factor = checked_amount(*node_, y, std::move(y_factor), "factor");
+  auto [xo, xi] = split_impl(*node_, x, std::move(x_factor), Expr());
+  auto [yo, yi] = split_impl(*node_, y, std::move(y_factor), Expr());
   reorder({xo, yo, xi, yi});
   return {xo, yo, xi, yi};
 }

@@ -4,6 +4,7 @@
 //   TESSERA_FUZZ_SECONDS=60 TESSERA_FUZZ_SEED=1234 ./program_fuzz_test
 //   TESSERA_FUZZ_REPRO=<seed> [TESSERA_FUZZ_MINIMIZE=1] [TESSERA_FUZZ_INPROCESS=1] \
 //     ./program_fuzz_test --gtest_filter=*Repro*
+// CI runs it through fuzz/run.sh (two minutes, a printed random seed).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -26,6 +27,14 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
+// TESSERA_FUZZ_CORRUPT=1 flips a bit of every native result, so that every program fails:
+// fuzz/run.sh uses it to check that failures are reported and their seeds reproduce.
+FuzzOptions options_from_env() {
+  FuzzOptions o;
+  o.corrupt_native_output = std::getenv("TESSERA_FUZZ_CORRUPT") != nullptr;
+  return o;
+}
+
 // A ScheduleError message with stage and axis names blanked, so similar rejections group.
 std::string error_kind(const std::string& msg) {
   std::string out, word;
@@ -46,6 +55,23 @@ std::string error_kind(const std::string& msg) {
   return out.substr(0, 120);
 }
 
+// Counts the schedule primitives of a schedule log that were applied (not skipped by the
+// minimizer, not rejected with ScheduleError), by name: "[3] s[R.rf].reorder({..})" -> reorder.
+void count_primitives(const std::string& schedule, std::map<std::string, int64_t>* counts) {
+  size_t pos = 0;
+  while (pos < schedule.size()) {
+    size_t end = schedule.find('\n', pos);
+    if (end == std::string::npos) end = schedule.size();
+    std::string line = schedule.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.find("(skipped)") != std::string::npos || line.find("-> ") != std::string::npos) continue;
+    size_t paren = line.find('(');
+    if (paren == std::string::npos) continue;
+    size_t dot = line.rfind('.', paren);
+    if (dot != std::string::npos) ++(*counts)[line.substr(dot + 1, paren - dot - 1)];
+  }
+}
+
 TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
   double seconds = static_cast<double>(env_u64("TESSERA_FUZZ_SECONDS", 20));
   uint64_t base = env_u64("TESSERA_FUZZ_SEED",
@@ -55,12 +81,13 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
   auto start = std::chrono::steady_clock::now();
   std::map<Outcome, int> outcomes;
   std::map<std::string, int> rejections;
+  std::map<std::string, int64_t> primitives;
   int64_t programs = 0, elements = 0, steps = 0, printed = 0, vector_kernels = 0, parallel_kernels = 0;
   std::vector<uint64_t> failing;
   std::string failure_lines, rejected_examples;
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
     uint64_t seed = base + static_cast<uint64_t>(programs++);
-    FuzzResult r = run_program_isolated(seed);
+    FuzzResult r = run_program_isolated(seed, options_from_env());
     ++outcomes[r.outcome];
     elements += r.elements_compared;
     if (r.outcome == Outcome::Passed) {
@@ -68,6 +95,7 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
       parallel_kernels += r.lowered_ir.find("parallel for") != std::string::npos;
     }
     steps += r.schedule_steps;
+    count_primitives(r.schedule, &primitives);
     for (const std::string& e : r.schedule_errors) ++rejections[error_kind(e)];
     if (r.outcome == Outcome::Rejected) {
       ++rejections["(at build) " + error_kind(r.message)];
@@ -84,10 +112,16 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
             << steps << " schedule primitives applied; passing kernels with vector code: " << vector_kernels
             << ", with parallel loops: " << parallel_kernels << "\n";
   for (const auto& [o, n] : outcomes) std::cout << "  " << to_string(o) << ": " << n << "\n";
+  std::cout << "schedule primitives applied, by kind:";
+  for (const auto& [name, n] : primitives) std::cout << " " << name << " " << n;
+  std::cout << "\n";
   std::cout << "schedule requests rejected with ScheduleError (skipped):\n";
   for (const auto& [msg, n] : rejections) std::cout << "  " << n << " x " << msg << "\n";
   if (!rejected_examples.empty()) std::cout << "programs rejected at build (first ones):\n" << rejected_examples;
   if (!failing.empty()) std::cout << "failing seeds:\n" << failure_lines;
+  // One line for CI logs: how much was checked and how to get it back.
+  std::cout << "program fuzzer summary: " << programs << " programs checked in " << seconds << " s from base seed "
+            << base << ", " << failing.size() << " failed" << std::endl;
   EXPECT_TRUE(failing.empty()) << failing.size() << " of " << programs << " programs failed";
 }
 
@@ -121,7 +155,8 @@ TEST(ProgramFuzz, Repro) {
   if (!v || !*v) GTEST_SKIP() << "set TESSERA_FUZZ_REPRO=<seed>";
   uint64_t seed = std::strtoull(v, nullptr, 10);
   // TESSERA_FUZZ_INPROCESS=1 runs without fork (for a debugger).
-  FuzzResult r = std::getenv("TESSERA_FUZZ_INPROCESS") ? run_program(seed) : run_program_isolated(seed);
+  FuzzResult r = std::getenv("TESSERA_FUZZ_INPROCESS") ? run_program(seed, options_from_env())
+                                                        : run_program_isolated(seed, options_from_env());
   std::cout << r.report() << std::endl;
   if (!is_failure(r.outcome)) return;
   ADD_FAILURE() << "seed " << seed << " fails: " << r.message;

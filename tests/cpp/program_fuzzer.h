@@ -38,6 +38,7 @@ inline constexpr int64_t kMathUlpTolerance = 64;
 enum class Outcome {
   Passed,          // outputs matched
   Rejected,        // lowering rejected the schedule with ScheduleError (not a failure)
+  TooSlow,         // the native kernel ran too long for the interpreter to follow (not compared)
   Mismatch,        // native and interpreter outputs differ
   CompilerError,   // build threw something other than ScheduleError
   KernelError,     // native kernel or interpreter returned an error status
@@ -46,7 +47,13 @@ enum class Outcome {
   Timeout,         // the process running the program did not finish in time
 };
 const char* to_string(Outcome o);
-inline bool is_failure(Outcome o) { return o != Outcome::Passed && o != Outcome::Rejected; }
+inline bool is_failure(Outcome o) { return o != Outcome::Passed && o != Outcome::Rejected && o != Outcome::TooSlow; }
+
+// A schedule may recompute a producer at every iteration of a deep nest (compute_at inside
+// compute_at), which native code runs in milliseconds and the interpreter, some thousand
+// times slower, in minutes. Programs whose native kernel uses more CPU time than this are
+// not compared (Outcome::TooSlow) rather than reported as timeouts.
+inline constexpr double kMaxNativeSecondsToInterpret = 0.015;
 
 struct FuzzOptions {
   GenOptions gen;  // what the generator leaves out (used by the minimizer)

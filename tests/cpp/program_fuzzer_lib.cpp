@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -324,6 +325,14 @@ void compare(const std::string& what, Array& native, Array& interp, int approx, 
   }
 }
 
+// CPU time of all threads of this process: unlike wall time, it does not grow when other
+// processes (a second fuzzer, a build) share the cores.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   GeneratedProgram g;
   auto keep_texts = [&] {
@@ -396,8 +405,15 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   checkpoint(res, "running the native kernel");
   std::vector<KernelArgValue> native_args = arg_list(out_native);
   PackedArgs packed(native_args);
+  double native_start = process_cpu_seconds();
   int32_t native_status = kernel->call(packed.values.data(), packed.codes.data(), static_cast<int32_t>(native_args.size()));
+  double native_seconds = process_cpu_seconds() - native_start;
   std::string native_error = native_status ? tessera_last_error() : "";
+  if (native_status == 0 && native_seconds > kMaxNativeSecondsToInterpret) {
+    res->outcome = Outcome::TooSlow;
+    res->message = "the native kernel used " + std::to_string(native_seconds * 1e3) + " ms of CPU; not interpreted";
+    return;
+  }
   checkpoint(res, "running the interpreter");
   std::string interp_error;
   int32_t interp_status;
@@ -472,6 +488,7 @@ const char* to_string(Outcome o) {
   switch (o) {
     case Outcome::Passed: return "passed";
     case Outcome::Rejected: return "rejected";
+    case Outcome::TooSlow: return "too slow to interpret";
     case Outcome::Mismatch: return "MISMATCH";
     case Outcome::CompilerError: return "COMPILER ERROR";
     case Outcome::KernelError: return "KERNEL ERROR";
