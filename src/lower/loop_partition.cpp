@@ -328,10 +328,17 @@ bool one_exact_bound(const std::vector<GuardBound>& bounds, bool upper) {
 }
 
 
+// Every partitioned loop copies its body into up to three parts, and the loops inside each
+// part are partitioned in turn, so a deep nest of non-dividing splits could grow the code
+// exponentially (the program fuzzer found a 10-loop nest that took seconds to lower and
+// more to compile). Along any path, parts multiply up to this many copies of a body; past
+// it, only main parts are partitioned further and head and tail parts keep their guards.
+constexpr int64_t kMaxBodyCopies = 27;  // three levels of head, main and tail
+
 class LoopPartitioner : public IRMutator {
  protected:
   Stmt mutate_for(const ForNode* op, const Stmt& self) override {
-    if (op->for_kind != ForKind::ThreadBinding) {
+    if (op->for_kind != ForKind::ThreadBinding && guarded_parts_ == 0) {
       if (Stmt split = try_partition(op); split.defined()) return split;
     }
     return recurse(op, self);
@@ -410,13 +417,21 @@ class LoopPartitioner : public IRMutator {
     if (provably_empty(main_extent)) return Stmt();
 
     std::vector<Stmt> parts;
+    const int64_t copies = body_copies_ * (1 + lo.defined() + hi.defined());
+    const bool within_budget = copies <= kMaxBodyCopies;
     // Head and tail hold the few iterations a guard cuts off; running them in parallel
     // would cost a thread-pool dispatch for almost no work, so they run serially.
     auto add_part = [&](const Expr& from, const Expr& extent, const Stmt& body, bool main) {
       if (provably_empty(extent) || !has_effects(body)) return;
       ForKind kind = !main && op->for_kind == ForKind::Parallel ? ForKind::Serial : op->for_kind;
-      parts.push_back(ForNode::make(op->var, from, extent, kind,
-                                    mutate_in_range(body, op, from, extent), op->thread_tag));
+      const bool keep_guards = !main && !within_budget;
+      const int64_t saved = body_copies_;
+      body_copies_ = within_budget ? copies : saved;
+      guarded_parts_ += keep_guards;
+      Stmt part_body = mutate_in_range(body, op, from, extent);
+      guarded_parts_ -= keep_guards;
+      body_copies_ = saved;
+      parts.push_back(ForNode::make(op->var, from, extent, kind, part_body, op->thread_tag));
     };
     // Outside the main range the guards stay, unless a single exact bound makes them false.
     auto outer_body = [&](bool upper) {
@@ -431,7 +446,9 @@ class LoopPartitioner : public IRMutator {
     return SeqNode::make(std::move(parts));
   }
 
-  BoundsScope scope_;  // ranges of the enclosing loops, for simplifying new bounds
+  BoundsScope scope_;         // ranges of the enclosing loops, for simplifying new bounds
+  int64_t body_copies_ = 1;   // copies of the current body made by enclosing partitions
+  int guarded_parts_ = 0;     // > 0 inside a head or tail part past the budget
 };
 
 }  // namespace
