@@ -183,7 +183,8 @@ class ThreadPool {
 
   ThreadPool() : size_(default_num_threads()) {}
 
-  // Claims and runs grains until none are left; records the first error.
+  // Claims and runs grains until none are left; of the chunks that fail, the one that starts
+  // first in the iteration space gives the error, whatever the timing (every chunk runs).
   void drain() {
     for (;;) {
       // Unsigned: claims past the end of an extent near INT64_MAX must not wrap negative.
@@ -194,9 +195,12 @@ class ThreadPool {
       tessera_error_begin();
       int32_t r = run_chunk(body_, closure_, begin, end);
       if (r != 0) {
-        int32_t expected = 0;
         std::lock_guard<std::mutex> guard(error_mutex_);
-        if (error_code_.compare_exchange_strong(expected, r)) error_message_ = tessera_last_error();
+        if (error_code_.load(std::memory_order_relaxed) == 0 || begin < error_begin_) {
+          error_code_.store(r);
+          error_begin_ = begin;
+          error_message_ = tessera_last_error();
+        }
       }
     }
   }
@@ -258,6 +262,7 @@ class ThreadPool {
   alignas(64) std::atomic<uint64_t> state_{0};  // epoch << 32 | closed | active workers
   std::atomic<int32_t> error_code_{0};
   std::mutex error_mutex_;
+  int64_t error_begin_ = 0;  // first iteration of the chunk error_code_ came from
   std::string error_message_;
   Signal done_;
 };
