@@ -170,9 +170,7 @@ void call_cuda(const OpDef& op, const std::vector<const DLTensor*>& inputs, cons
 
 // ---- reductions ------------------------------------------------------------------------
 
-struct Dim {
-  int64_t extent, x_stride, out_stride;
-};
+using Dim = reduction_detail::ReduceDim;
 
 // Per-device scratch for the partial results of two-stage reductions (grown, never shrunk).
 struct Workspace {
@@ -254,22 +252,8 @@ void reduce_cuda(const std::string& op, const DLTensor* x, const std::vector<int
   }
   if (!info.order_matters)
     std::stable_sort(red.begin(), red.end(), [](const Dim& a, const Dim& b) { return a.x_stride > b.x_stride; });
-  auto merge = [](std::vector<Dim>& dims, bool with_out) {
-    std::vector<Dim> merged;
-    for (const Dim& d : dims) {
-      if (!merged.empty() && merged.back().x_stride == d.x_stride * d.extent &&
-          (!with_out || merged.back().out_stride == d.out_stride * d.extent)) {
-        merged.back().extent *= d.extent;
-        merged.back().x_stride = d.x_stride;
-        merged.back().out_stride = d.out_stride;
-      } else {
-        merged.push_back(d);
-      }
-    }
-    dims = merged;
-  };
-  merge(kept, true);
-  merge(red, false);
+  reduction_detail::merge_contiguous(kept, true);
+  reduction_detail::merge_contiguous(red, false);
   if (red.empty()) red.push_back({1, 0, 0});
 
   std::vector<KernelArgValue> scalars;

@@ -73,9 +73,7 @@ std::vector<bool> reduced_axes(const ReduceOpInfo& info, const DLTensor* x, cons
   return reduced;
 }
 
-struct Dim {
-  int64_t extent, x_stride, out_stride;
-};
+using Dim = reduction_detail::ReduceDim;
 
 // The kernel's view of one call: [kept..., reduced...] dimensions of the input.
 struct Problem {
@@ -110,22 +108,8 @@ Problem collapse(const ReduceOpInfo& info, const DLTensor* x, const std::vector<
   if (!info.order_matters)
     std::stable_sort(p.reduced.begin(), p.reduced.end(),
                      [](const Dim& a, const Dim& b) { return a.x_stride > b.x_stride; });
-  auto merge = [](std::vector<Dim>& dims, bool with_out) {
-    std::vector<Dim> merged;
-    for (const Dim& d : dims) {
-      if (!merged.empty() && merged.back().x_stride == d.x_stride * d.extent &&
-          (!with_out || merged.back().out_stride == d.out_stride * d.extent)) {
-        merged.back().extent *= d.extent;
-        merged.back().x_stride = d.x_stride;
-        merged.back().out_stride = d.out_stride;
-      } else {
-        merged.push_back(d);
-      }
-    }
-    dims = merged;
-  };
-  merge(p.kept, true);
-  merge(p.reduced, false);
+  reduction_detail::merge_contiguous(p.kept, true);
+  reduction_detail::merge_contiguous(p.reduced, false);
   if (p.reduced.empty()) p.reduced.push_back({1, 0, 0});  // nothing to reduce: one element
   return p;
 }

@@ -113,6 +113,14 @@ struct StridedDim {
 };
 // Drops size-1 dimensions and merges neighbours contiguous in every operand.
 std::vector<StridedDim> collapse_dims(const std::vector<StridedDim>& dims);
+
+// One dimension of a reduction's input and output (the output stride is 0 on reduced
+// axes); the CPU and CUDA reduction dispatchers share it, without collapse_dims's vectors.
+struct ReduceDim {
+  int64_t extent, x_stride, out_stride;
+};
+// Merges neighbours contiguous in the input (and, with with_out, in the output too).
+void merge_contiguous(std::vector<ReduceDim>& dims, bool with_out);
 // NumPy's broadcast of two shapes (OpError(Value) naming `op` when they do not broadcast).
 std::vector<int64_t> broadcast_shapes(const std::string& op, const std::vector<int64_t>& x,
                                       const std::vector<int64_t>& y);

@@ -213,6 +213,21 @@ std::vector<StridedDim> collapse_dims(const std::vector<StridedDim>& dims) {
   return out;
 }
 
+void merge_contiguous(std::vector<ReduceDim>& dims, bool with_out) {
+  size_t n = 0;  // dims[0, n) are merged so far; merging in place allocates nothing
+  for (const ReduceDim& d : dims) {
+    if (n > 0 && dims[n - 1].x_stride == d.x_stride * d.extent &&
+        (!with_out || dims[n - 1].out_stride == d.out_stride * d.extent)) {
+      dims[n - 1].extent *= d.extent;
+      dims[n - 1].x_stride = d.x_stride;
+      dims[n - 1].out_stride = d.out_stride;
+    } else {
+      dims[n++] = d;
+    }
+  }
+  dims.resize(n);
+}
+
 std::vector<int64_t> broadcast_shapes(const std::string& op, const std::vector<int64_t>& x,
                                       const std::vector<int64_t>& y) {
   size_t nd = std::max(x.size(), y.size());
