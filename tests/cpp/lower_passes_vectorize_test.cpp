@@ -281,6 +281,29 @@ TEST(Unroll, ConstantExtentsUnroll) {
   EXPECT_TRUE(lower::unroll_loops(serial).same_as(serial));
 }
 
+TEST(Unroll, CodeSizeBudgetKeepsHugeNestsAsLoops) {
+  // unroll(i) over unroll(j) of 300 x 300 stores would be 90,000 copies: over the budget, so
+  // the outer loop stays a serial loop and only the inner one (300 copies) is unrolled.
+  Var i("i"), j("j");
+  Buffer C = Buffer::make("C", DataType::Int(64), {Expr(300 * 300)});
+  Stmt nest = loop(i, 0, 300, ForKind::Unrolled,
+                   loop(j, 0, 300, ForKind::Unrolled, store(C, {i * 300 + j}, i - j)));
+  Stmt out = lower::unroll_loops(nest);
+  ASSERT_NE(out.as<ForNode>(), nullptr) << out;
+  EXPECT_EQ(out.as<ForNode>()->for_kind, ForKind::Serial);
+  EXPECT_EQ(count_stmts(out, StmtKind::For), 1);
+  EXPECT_EQ(count_stmts(out, StmtKind::Store), 300);
+  LoweredFunc packed = pack(make_func("big", {tensor_param(C, true)}, out));
+  Tensor c = make_tensor({300 * 300}, {}, {kDLInt, 64, 1});
+  ASSERT_EQ(run(packed, {tensor_arg(c)}), "");
+  for (int64_t x : {0, 7, 299})
+    for (int64_t y : {0, 150, 299}) EXPECT_EQ(c.at<int64_t>({x * 300 + y}), x - y);
+  // Within the budget: 8 x 8 unrolls completely.
+  Stmt small = loop(i, 0, 8, ForKind::Unrolled,
+                    loop(j, 0, 8, ForKind::Unrolled, store(C, {i * 300 + j}, i - j)));
+  EXPECT_EQ(count_stmts(lower::unroll_loops(small), StmtKind::For), 0);
+}
+
 TEST(Unroll, InsideVectorizedTiles) {
   // vadd with the outer loop unrolled by 4 inside: i = (io * 4 + u) * 8 + ii.
   Var n("n"), io("io"), u("u"), ii("ii");
