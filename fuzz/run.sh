@@ -42,7 +42,7 @@ run_program_fuzzer() {
   for ((i = 0; i < jobs; i++)); do
     local log="$build/program_fuzz$tag.$i.log"
     [ "$failed" -eq 0 ] || cat "$log"  # the failure reports, with programs, schedules and IR
-    grep -E "^program fuzzer: [0-9]|^  [a-zA-Z ]+: [0-9]+$|^schedule primitives applied|^program fuzzer summary" "$log" || true
+    grep -E "^program fuzzer: [0-9]|^  [a-zA-Z ]+: [0-9]+$|^slowest program|^schedule primitives applied|^program fuzzer summary" "$log" || true
     n="$(sed -n 's/^program fuzzer summary: \([0-9]*\) programs.*/\1/p' "$log")"
     total=$((total + ${n:-0}))
   done

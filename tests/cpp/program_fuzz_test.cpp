@@ -85,9 +85,15 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
   int64_t programs = 0, elements = 0, steps = 0, printed = 0, vector_kernels = 0, parallel_kernels = 0;
   std::vector<uint64_t> failing;
   std::string failure_lines, rejected_examples;
+  // The slowest program shows how close the run came to the isolation timeout.
+  double slowest_seconds = 0;
+  uint64_t slowest_seed = 0;
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
     uint64_t seed = base + static_cast<uint64_t>(programs++);
+    auto program_start = std::chrono::steady_clock::now();
     FuzzResult r = run_program_isolated(seed, options_from_env());
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - program_start).count();
+    if (took > slowest_seconds) slowest_seconds = took, slowest_seed = seed;
     ++outcomes[r.outcome];
     elements += r.elements_compared;
     if (r.outcome == Outcome::Passed) {
@@ -112,6 +118,7 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
             << steps << " schedule primitives applied; passing kernels with vector code: " << vector_kernels
             << ", with parallel loops: " << parallel_kernels << "\n";
   for (const auto& [o, n] : outcomes) std::cout << "  " << to_string(o) << ": " << n << "\n";
+  std::cout << "slowest program: seed " << slowest_seed << ", " << slowest_seconds << " s\n";
   std::cout << "schedule primitives applied, by kind:";
   for (const auto& [name, n] : primitives) std::cout << " " << name << " " << n;
   std::cout << "\n";
