@@ -1,11 +1,14 @@
 // The GPU schedule check (see verify_gpu_schedule.h).
 #include "lower/verify_gpu_schedule.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "tessera/ir/functor.h"
+#include "tessera/ir/printer.h"
+#include "tessera/ir/simplify.h"
 #include "tessera/schedule/schedule.h"
 
 namespace tessera::lower {
@@ -74,6 +77,7 @@ class GpuScheduleChecker : public IRVisitor {
                                    " runs outside the kernel's thread-bound loops; bind it (or an outer "
                                    "part split from it) to blockIdx/threadIdx");
     }
+    if (active_.empty()) check_reads_of_earlier_nests(op);
     const std::string& tag = op->thread_tag;
     for (const ForNode* outer : active_)
       if (outer->thread_tag == tag)
@@ -83,6 +87,23 @@ class GpuScheduleChecker : public IRVisitor {
     active_.push_back(op);
     IRVisitor::visit_for(op);
     active_.pop_back();
+  }
+
+  // Storage a thread allocates for itself: per-thread ("local") or per-block ("shared"),
+  // with a size the kernel can declare.
+  void visit_allocate(const AllocateNode* op) override {
+    if (!active_.empty()) {
+      const Buffer& b = op->buffer;
+      if (b->scope != "local" && b->scope != "shared")
+        fail(b->name, "is computed inside the kernel's thread-bound loops but its scope is " + b->scope +
+                          "; set_scope(\"local\") (each thread its own copy) or \"shared\"");
+      for (const Expr& dim : b->shape)
+        if (!as_const_int(simplify(dim)))
+          fail(b->name, "needs storage of symbolic size (" + to_string(dim) +
+                            ") inside the kernel; compute it at a loop whose inner loops have constant "
+                            "extents (split by a constant factor)");
+    }
+    IRVisitor::visit_allocate(op);
   }
 
   void visit_store(const StoreNode* op) override {
@@ -114,8 +135,35 @@ class GpuScheduleChecker : public IRVisitor {
                                    std::to_string(kMaxThreadsPerBlock) + " are allowed");
   }
 
+  // The thread nests of a kernel run at the same time, not one after another: a nest may
+  // not read memory that an earlier nest writes (threads of one kernel do not wait for
+  // each other). Such a producer must be computed inside its reader's thread loops.
+  void check_reads_of_earlier_nests(const ForNode* nest) {
+    struct Access : IRVisitor {
+      std::map<const VarNode*, std::string> stored, loaded;
+      void visit_store(const StoreNode* op) override {
+        if (op->buffer->scope != "local" && op->buffer->scope != "shared")
+          stored.emplace(op->buffer->data.get(), op->buffer->name);
+        IRVisitor::visit_store(op);
+      }
+      void visit_load(const LoadNode* op) override {
+        loaded.emplace(op->buffer->data.get(), op->buffer->name);
+        IRVisitor::visit_load(op);
+      }
+    } access;
+    access.visit(nest->body);
+    for (const auto& [data, name] : access.loaded)
+      if (written_.count(data))
+        fail(stage_of(nest->body), "reads " + name + ", which an earlier part of the kernel writes from other "
+                                   "GPU threads (they do not wait for each other); compute " + name +
+                                   " inside this stage's thread loops (compute_at or compute_inline) or "
+                                   "build it as a separate kernel");
+    written_.insert(access.stored.begin(), access.stored.end());
+  }
+
   std::set<std::string> all_tags_;
   std::vector<const ForNode*> active_;
+  std::map<const VarNode*, std::string> written_;  // global memory stored by earlier nests
 };
 
 }  // namespace

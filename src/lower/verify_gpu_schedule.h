@@ -7,6 +7,10 @@
 // not be bound twice on one path, threadIdx extents must be constants whose product is at
 // most 1024 (the hardware's block limit), and parallel() loops (CPU threads) are refused.
 // Stores to "local" memory are exempt (each thread keeps its own copy, e.g. an accumulator).
+// The nests of one kernel run concurrently, so a nest may not read global memory that an
+// earlier nest writes (the producer must be computed inside its reader's thread loops).
+// Storage allocated inside thread-bound loops must be "local" or "shared" and of constant
+// size (a kernel declares it).
 // A nest without any loop (a rank-0 stage) runs on a single thread. Errors are
 // schedule::ScheduleError naming the stage (the buffer the loop stores to) and the axis.
 #pragma once

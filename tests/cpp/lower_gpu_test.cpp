@@ -100,6 +100,51 @@ TEST(VerifyGpuSchedule, RefusesParallelNestedTagsAndSymbolicBlocks) {
   EXPECT_NE(gpu_error(sym).find("threadIdx.x with a symbolic extent"), std::string::npos) << gpu_error(sym);
 }
 
+// Two stages: T = A + 1 (intermediate or second output) and C = T * 2 over rows of m.
+struct TwoStages {
+  ir::Var n = te::size_var("n"), m = te::size_var("m");
+  te::Tensor A = te::placeholder({n, m}, DataType::Float(32), "A");
+  te::Tensor T = te::compute({n, m}, [&](ir::Var i, ir::Var j) { return A(i, j) + 1; }, "T");
+  te::Tensor C = te::compute({n, m}, [&](ir::Var i, ir::Var j) { return T(i, j) * 2; }, "C");
+  schedule::Schedule s;
+  bool t_is_output;
+  explicit TwoStages(bool t_output)
+      : s(t_output ? schedule::create_schedule({T, C}) : schedule::create_schedule({C})), t_is_output(t_output) {}
+  std::vector<lower::Arg> args() const {
+    return t_is_output ? std::vector<lower::Arg>{A, T, C} : std::vector<lower::Arg>{A, C};
+  }
+  void bind_rows(const te::Tensor& t) { s[t].bind(s[t].axis()[0], "blockIdx.x"); }
+};
+
+TEST(VerifyGpuSchedule, RefusesGlobalOrSymbolicStorageInsideThreads) {
+  // T computed per row inside C's block loop: its storage is a row of symbolic length m.
+  TwoStages row(false);
+  row.bind_rows(row.C);
+  row.s[row.T].compute_at(row.s[row.C], row.s[row.C].axis()[0]);
+  EXPECT_NE(gpu_error(row).find("stage T: is computed inside the kernel's thread-bound loops but its scope is "
+                                "global; set_scope(\"local\")"),
+            std::string::npos)
+      << gpu_error(row);
+  row.s[row.T].set_scope("local");
+  EXPECT_NE(gpu_error(row).find("stage T: needs storage of symbolic size (m)"), std::string::npos) << gpu_error(row);
+  // Per element, local: one value per thread, accepted.
+  TwoStages elem(false);
+  elem.bind_rows(elem.C);
+  elem.s[elem.T].compute_at(elem.s[elem.C], elem.s[elem.C].axis()[1]).set_scope("local");
+  EXPECT_EQ(gpu_error(elem), "");
+}
+
+TEST(VerifyGpuSchedule, RefusesReadingWhatAnotherNestOfTheKernelWrites) {
+  // T and C both outputs, each over its own thread nest: C's threads would read T before
+  // other threads have written it.
+  TwoStages k(true);
+  k.bind_rows(k.T);
+  k.bind_rows(k.C);
+  EXPECT_NE(gpu_error(k).find("stage C: reads T, which an earlier part of the kernel writes from other GPU threads"),
+            std::string::npos)
+      << gpu_error(k);
+}
+
 TEST(VerifyGpuSchedule, AcceptsGridsOfTiles) {
   Grid2D g;
   auto t = g.s[g.C].tile(g.s[g.C].axis()[0], g.s[g.C].axis()[1], 16, 16);
