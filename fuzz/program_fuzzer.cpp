@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <variant>
 
@@ -645,7 +646,8 @@ class ScheduleBuilder {
       uint64_t d = r_.raw();
       if (d % 100 < 12) {
         Tensor t(st->op, 0);
-        std::string scope = (d >> 8) % 3 == 0 ? "global" : "local";
+        // Inside a GPU kernel only per-thread storage works for the output's cache.
+        std::string scope = (d >> 8) % 3 == 0 && !opt_.gpu ? "global" : "local";
         step("s.cache_write(" + t.name() + ", \"" + scope + "\")", [&] { s.cache_write(t, scope); });
       }
     }
@@ -653,8 +655,13 @@ class ScheduleBuilder {
     for (const TensorInfo& t : p.placeholders) cache_read(s, t.tensor);
     for (const StagePtr& st : compute_stages(s)) loop_transforms(Stage(st));
     auto stages = compute_stages(s);
+    if (opt_.gpu) {
+      const int mode = r_.below(3);  // one binding pattern for every output of the kernel
+      for (const StagePtr& st : stages)
+        if (st->is_output) bind_threads(Stage(st), mode);
+    }
     for (auto it = stages.rbegin(); it != stages.rend(); ++it)
-      if (!(*it)->is_output) attach(s, *it);
+      if (!(*it)->is_output) opt_.gpu ? gpu_attach(s, *it) : attach(s, *it);
     out_->schedule_text = log_.str();
     return s;
   }
@@ -810,7 +817,7 @@ class ScheduleBuilder {
         if (std::find(free.begin(), free.end(), iv) != free.end()) take(iv);
       }
     }
-    if (b % 100 < 35 && !data_par().empty()) {
+    if (b % 100 < 35 && !data_par().empty() && !opt_.gpu) {
       IterVar iv = (b >> 8) % 10 < 8 ? data_par().front() : data_par()[(b >> 16) % data_par().size()];
       step(sn + ".parallel(" + name(iv) + ")", [&] { st.parallel(iv); });
       take(iv);
@@ -850,12 +857,96 @@ class ScheduleBuilder {
     if (c % 5 == 0) step(sn + ".set_scope(\"local\")", [&] { st.set_scope("local"); });
   }
 
+  // ---- GPU schedules ----
+
+  // Binds the outermost data-parallel loops of an output stage: mode 0 or 1, a split of the
+  // outermost loop by a thread count, outer on blockIdx.x, inner on threadIdx.x; mode 2
+  // (with two data-parallel loops), blockIdx.x over the outermost loop and the next one
+  // split over blockIdx.y and threadIdx.x. A stage without data-parallel loops (rank 0)
+  // runs on one thread.
+  void bind_threads(Stage st, int mode) {
+    static const int64_t kThreads[] = {1, 2, 7, 32, 64, 100, 128, 256};
+    const std::string sn = label(st.node());
+    uint64_t a = r_.raw();
+    std::vector<IterVar> leaves = st.leaf_iter_vars(), order;
+    for (const IterVar& iv : leaves) if (iv->kind == ir::IterKind::DataPar) order.push_back(iv);
+    if (order.empty()) return;
+    if (leaves[0]->kind != ir::IterKind::DataPar) {  // data-parallel loops first
+      for (const IterVar& iv : leaves) if (iv->kind != ir::IterKind::DataPar) order.push_back(iv);
+      std::string what = sn + ".reorder({";
+      for (size_t i = 0; i < order.size(); ++i) what += (i ? ", " : "") + name(order[i]);
+      step(what + "})", [&] { st.reorder(order); });
+      leaves = st.leaf_iter_vars();
+    }
+    const int64_t threads = kThreads[a % std::size(kThreads)];
+    auto bind = [&](const IterVar& iv, const char* tag) {
+      step(sn + ".bind(" + name(iv) + ", \"" + tag + "\")", [&] { st.bind(iv, tag); });
+    };
+    IterVar outer, inner;
+    if (mode == 2 && leaves.size() >= 2 && leaves[1]->kind == ir::IterKind::DataPar) {
+      split(st, leaves[1], threads, false, &outer, &inner);
+      bind(leaves[0], "blockIdx.x");
+      if (outer) bind(outer, "blockIdx.y");
+      if (inner) bind(inner, "threadIdx.x");
+    } else {
+      split(st, leaves[0], threads, false, &outer, &inner);
+      if (outer) bind(outer, "blockIdx.x");
+      if (inner) bind(inner, "threadIdx.x");
+    }
+    // Other stages attach at the innermost bound loop or inside it.
+    leaves = st.leaf_iter_vars();
+    size_t first = 0;
+    for (size_t i = 0; i < leaves.size(); ++i)
+      if (is_bound(st, leaves[i])) first = i;
+    first_attach_[st.node().get()] = first;
+  }
+
+  static bool is_bound(Stage st, const IterVar& iv) {
+    auto it = st.node()->attrs.find(iv.get());
+    return it != st.node()->attrs.end() && !it->second.thread_tag.empty();
+  }
+
+  // A stage that is not an output: inlined, or computed at a loop of a consumer that lies
+  // inside the consumer's thread loops, so that each thread computes what it reads.
+  void gpu_attach(Schedule& s, const StagePtr& sp) {
+    uint64_t a = r_.raw(), b = r_.raw(), c = r_.raw();
+    Stage st(sp);
+    const std::string sn = label(st.node());
+    const bool can_inline = sp->op->reduce_axis.empty();
+    auto inline_stage = [&] {
+      step(sn + ".compute_inline()", [&] { st.compute_inline(); });
+      if (sp->attach == schedule::AttachKind::Inline) inlined_.insert(sp.get());
+    };
+    std::vector<StagePtr> consumers;
+    for (const StagePtr& other : compute_stages(s)) {
+      if (other == sp || inlined_.count(other.get())) continue;
+      for (const Tensor& in : other->op->inputs)
+        if (in.op() == sp->op) { consumers.push_back(other); break; }
+    }
+    if (can_inline && (a % 10 < 4 || consumers.empty())) return inline_stage();
+    if (!consumers.empty()) {
+      Stage parent(consumers[b % consumers.size()]);
+      const auto leaves = parent.leaf_iter_vars();
+      auto it = first_attach_.find(parent.node().get());
+      const size_t first = it == first_attach_.end() ? 0 : it->second;
+      if (first < leaves.size()) {
+        IterVar iv = leaves[first + (b >> 16) % (leaves.size() - first)];
+        step(sn + ".compute_at(" + label(parent.node()) + ", " + name(iv) + ")", [&] { st.compute_at(parent, iv); });
+        // Mostly per-thread storage; the rest checks that "global" is refused clearly.
+        if (c % 10 != 0) step(sn + ".set_scope(\"local\")", [&] { st.set_scope("local"); });
+        return;
+      }
+    }
+    if (can_inline) inline_stage();
+  }
+
   Rng r_;
   const GenOptions& opt_;
   GeneratedProgram* out_;
   std::ostringstream log_;
   int next_step_ = 0;
   std::set<const schedule::StageNode*> inlined_;
+  std::map<const schedule::StageNode*, size_t> first_attach_;  // GPU: first leaf to attach at
   const Schedule* sched_ = nullptr;
 };
 

@@ -10,6 +10,13 @@
 // set_scope for intermediates. A primitive that throws ScheduleError is skipped and its
 // message recorded; anything else it throws propagates (it is a bug).
 //
+// GPU schedules (GenOptions::gpu): the same programs, with schedules a GPU can run as one
+// kernel. The loop transforms are the same (parallel left out); then every output stage's
+// outermost data-parallel loops are bound to blockIdx/threadIdx (a split by a thread count,
+// often not dividing), and every other stage is inlined or computed at a loop at or inside
+// its consumer's thread loop (so each thread computes what it reads: no cross-thread
+// dependence). Reductions stay inside one thread (rfactor included).
+//
 // Three random streams come from one seed (program, schedule, and the checker's data),
 // so leaving out a schedule step or shrinking sizes keeps the rest of the program. Each
 // schedule step draws a fixed amount of randomness whether or not it applies, and picks
@@ -46,6 +53,7 @@ class Rng {
 struct GenOptions {
   std::set<int> skip_steps;  // schedule steps to leave out (used by the minimizer)
   int max_dim_size = -1;     // >= 0: clamp every dimension's size (used by the minimizer)
+  bool gpu = false;          // GPU schedules (thread bindings), see above
 };
 
 // A dimension of the program's index space; tensors use a subset of them.

@@ -8,12 +8,16 @@
 #     When a program fails, its seed is run again through TESSERA_FUZZ_REPRO to check that
 #     the failure reproduces, and the report says how to rerun it. A 3-second run with
 #     corrupted results (TESSERA_FUZZ_CORRUPT=1) checks that this failure path works.
+#     Then GPU schedules (thread bindings) of the same kind of programs for
+#     $TESSERA_FUZZ_GPU_SECONDS (default 60), in the CPU emulator (each program's CUDA C
+#     is also compiled by NVRTC when it is installed), or on the GPU where there is one.
 #  2. The simplifier's libFuzzer harness (fuzz/simplify_fuzzer.cpp), built with clang-14
 #     into build-libfuzzer/, for $TESSERA_SIMPLIFY_FUZZ_SECONDS (default 45), also from a
 #     printed seed.
 #
 #   bash fuzz/run.sh                      # all three
 #   TESSERA_FUZZ_SEED=123 bash fuzz/run.sh program
+#   bash fuzz/run.sh gpu                  # GPU schedules only
 #   bash fuzz/run.sh simplify
 #
 # TESSERA_BUILD_DIR (default build) names the plain build; the libFuzzer build goes to
@@ -27,14 +31,19 @@ libfuzzer_build="$([ "$build" = build ] && echo build-libfuzzer || echo "$build-
 
 random_seed() { od -An -N4 -tu4 /dev/urandom | tr -d ' '; }
 
+# run_program_fuzzer [TAG [gpu]]: CPU schedules, or GPU schedules with "gpu".
 run_program_fuzzer() {
-  local seconds="${TESSERA_FUZZ_SECONDS:-90}" seed="${TESSERA_FUZZ_SEED:-$(random_seed)}" tag="${1:-}"
+  local tag="${1:-}" gpu="${2:-}" seed="${TESSERA_FUZZ_SEED:-$(random_seed)}"
+  local seconds="${TESSERA_FUZZ_SECONDS:-90}" test=ProgramFuzz.RandomProgramsForBoundedTime what=program
+  if [ -n "$gpu" ]; then
+    seconds="${TESSERA_FUZZ_GPU_SECONDS:-60}" test=ProgramFuzz.GpuSchedulesForBoundedTime what=gpu
+  fi
   local jobs="${TESSERA_FUZZ_JOBS:-$(nproc)}" pids=() failed=0 i
-  echo "program fuzzer: base seed $seed, $jobs processes for $seconds s, process i from seed $seed + i * 1000003"
-  echo "  (rerun: TESSERA_FUZZ_SEED=$seed TESSERA_FUZZ_JOBS=$jobs TESSERA_FUZZ_SECONDS=$seconds bash fuzz/run.sh program)"
+  echo "program fuzzer${gpu:+ (GPU schedules)}: base seed $seed, $jobs processes for $seconds s, process i from seed $seed + i * 1000003"
+  echo "  (rerun: TESSERA_FUZZ_SEED=$seed TESSERA_FUZZ_JOBS=$jobs TESSERA_FUZZ_SECONDS=$seconds TESSERA_FUZZ_GPU_SECONDS=$seconds bash fuzz/run.sh $what)"
   for ((i = 0; i < jobs; i++)); do
-    TESSERA_FUZZ_SEED=$((seed + i * 1000003)) TESSERA_FUZZ_SECONDS="$seconds" \
-      ./$build/program_fuzz_test --gtest_filter=ProgramFuzz.RandomProgramsForBoundedTime >"$build/program_fuzz$tag.$i.log" 2>&1 &
+    TESSERA_FUZZ_SEED=$((seed + i * 1000003)) TESSERA_FUZZ_SECONDS="$seconds" TESSERA_FUZZ_GPU_SECONDS="$seconds" \
+      ./$build/program_fuzz_test --gtest_filter=$test >"$build/program_fuzz$tag.$i.log" 2>&1 &
     pids+=("$!")
   done
   for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=1; done
@@ -54,8 +63,8 @@ run_program_fuzzer() {
     sed -n 's/^  \([0-9][0-9]*\): .*/\1/p' | head -1)"
   if [ -n "$failing" ]; then
     local repro_log="$build/program_fuzz_repro$tag.log"
-    echo "---- reproducing seed $failing: TESSERA_FUZZ_REPRO=$failing ./$build/program_fuzz_test --gtest_filter=ProgramFuzz.Repro"
-    if TESSERA_FUZZ_REPRO="$failing" ./$build/program_fuzz_test --gtest_filter=ProgramFuzz.Repro >"$repro_log" 2>&1; then
+    echo "---- reproducing seed $failing: ${gpu:+TESSERA_FUZZ_GPU=auto }TESSERA_FUZZ_REPRO=$failing ./$build/program_fuzz_test --gtest_filter=ProgramFuzz.Repro"
+    if TESSERA_FUZZ_GPU="${gpu:+auto}" TESSERA_FUZZ_REPRO="$failing" ./$build/program_fuzz_test --gtest_filter=ProgramFuzz.Repro >"$repro_log" 2>&1; then
       echo "seed $failing did NOT fail when run alone (flaky or dependent on earlier programs): see $repro_log"
     else
       echo "seed $failing reproduces; minimize with TESSERA_FUZZ_MINIMIZE=1 and the same command"
@@ -103,13 +112,15 @@ step() {
 
 case "$what" in
   program) run_program_fuzzer || status=1 ;;
+  gpu) run_program_fuzzer _gpu gpu || status=1 ;;
   simplify) run_simplify_fuzzer || status=1 ;;
   selfcheck) check_failure_path || status=1 ;;
   all)
     step "program fuzzer" run_program_fuzzer || status=1
+    step "program fuzzer, GPU schedules" run_program_fuzzer _gpu gpu || status=1
     step "program fuzzer self-check" check_failure_path || status=1
     step "simplifier fuzzer (build and run)" run_simplify_fuzzer || status=1
     ;;
-  *) echo "usage: fuzz/run.sh [program|simplify|selfcheck|all]" >&2; exit 2 ;;
+  *) echo "usage: fuzz/run.sh [program|gpu|simplify|selfcheck|all]" >&2; exit 2 ;;
 esac
 exit "$status"

@@ -49,7 +49,7 @@ section() {
 }
 
 run_ctest() {
-  ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 -E '^ProgramFuzz\.RandomProgramsForBoundedTime$'
+  ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 600 -E '^ProgramFuzz\.(RandomPrograms|GpuSchedules)ForBoundedTime$'
 }
 run_pytest() {
   PYTHONPATH="$PWD/build/python" .venv/bin/python -m pytest -q tests/python

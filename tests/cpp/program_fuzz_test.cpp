@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <string>
 
 #include "program_fuzzer.h"
 // The generator and the checker are compiled into this test: the CMake glob builds only
@@ -29,9 +31,27 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 
 // TESSERA_FUZZ_CORRUPT=1 flips a bit of every native result, so that every program fails:
 // fuzz/run.sh uses it to check that failures are reported and their seeds reproduce.
+// GPU schedules run on the GPU when there is one, else in the CPU emulator, which needs a
+// host compiler with _Float16 (empty: neither works, *why says why).
+std::optional<GpuRun> gpu_run(std::string* why) {
+  if (cuda::available()) return GpuRun::Device;
+  std::string cxx = std::getenv("CXX") ? std::getenv("CXX") : "g++";
+  if (std::system(("echo '_Float16 x;' | " + cxx + " -x c++ -std=c++17 -fsyntax-only - 2>/dev/null").c_str()) == 0)
+    return GpuRun::Emulated;
+  *why = "no GPU, and " + cxx + " cannot compile C++17 with _Float16 for the emulator";
+  return std::nullopt;
+}
+
+// TESSERA_FUZZ_GPU=emulated|device|auto gives GPU schedules (program_fuzzer_gpu.h); auto:
+// on the GPU if there is one, else in the emulator.
 FuzzOptions options_from_env() {
   FuzzOptions o;
   o.corrupt_native_output = std::getenv("TESSERA_FUZZ_CORRUPT") != nullptr;
+  const std::string gpu = std::getenv("TESSERA_FUZZ_GPU") ? std::getenv("TESSERA_FUZZ_GPU") : "";
+  std::string why;
+  if (gpu == "device") o.gpu = GpuRun::Device;
+  else if (gpu == "emulated") o.gpu = GpuRun::Emulated;
+  else if (gpu == "auto") o.gpu = gpu_run(&why).value_or(GpuRun::None);
   return o;
 }
 
@@ -72,12 +92,15 @@ void count_primitives(const std::string& schedule, std::map<std::string, int64_t
   }
 }
 
-TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
-  double seconds = static_cast<double>(env_u64("TESSERA_FUZZ_SECONDS", 20));
+// Checks random programs from a random (printed) base seed until `seconds` have passed.
+void fuzz_for_bounded_time(const FuzzOptions& options, double seconds) {
   uint64_t base = env_u64("TESSERA_FUZZ_SEED",
                           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007);
+  const char* where = options.gpu == GpuRun::Device ? ", GPU schedules on the GPU (TESSERA_FUZZ_GPU=device)"
+                      : options.gpu == GpuRun::Emulated ? ", GPU schedules in the emulator (TESSERA_FUZZ_GPU=emulated)"
+                                                        : "";
   std::cout << "program fuzzer: base seed " << base << " (TESSERA_FUZZ_SEED=" << base
-            << " reproduces), " << seconds << " s" << std::endl;
+            << " reproduces), " << seconds << " s" << where << std::endl;
   auto start = std::chrono::steady_clock::now();
   std::map<Outcome, int> outcomes;
   std::map<std::string, int> rejections;
@@ -91,7 +114,7 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
     uint64_t seed = base + static_cast<uint64_t>(programs++);
     auto program_start = std::chrono::steady_clock::now();
-    FuzzResult r = run_program_isolated(seed, options_from_env());
+    FuzzResult r = run_program_isolated(seed, options);
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - program_start).count();
     if (took > slowest_seconds) slowest_seconds = took, slowest_seed = seed;
     ++outcomes[r.outcome];
@@ -130,6 +153,40 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
   std::cout << "program fuzzer summary: " << programs << " programs checked in " << seconds << " s from base seed "
             << base << ", " << failing.size() << " failed" << std::endl;
   EXPECT_TRUE(failing.empty()) << failing.size() << " of " << programs << " programs failed";
+}
+
+TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
+  fuzz_for_bounded_time(options_from_env(), static_cast<double>(env_u64("TESSERA_FUZZ_SECONDS", 20)));
+}
+
+// GPU schedules (thread bindings), on the GPU or in the CPU emulator.
+TEST(ProgramFuzz, GpuSchedulesForBoundedTime) {
+  std::string why;
+  std::optional<GpuRun> how = gpu_run(&why);
+  if (!how) GTEST_SKIP() << why;
+  FuzzOptions options = options_from_env();
+  options.gpu = *how;
+  fuzz_for_bounded_time(options, static_cast<double>(env_u64("TESSERA_FUZZ_GPU_SECONDS", 20)));
+}
+
+// A fixed set of GPU-scheduled programs, so every ctest run goes through the GPU checker
+// (the bounded-time runs above belong to the fuzz section of CI).
+TEST(ProgramFuzz, GpuSchedulesOfFixedSeedsPass) {
+  std::string why;
+  std::optional<GpuRun> how = gpu_run(&why);
+  if (!how) GTEST_SKIP() << why;
+  FuzzOptions options;
+  options.gpu = *how;
+  int passed = 0, bound = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    FuzzResult r = run_program_isolated(seed, options);
+    EXPECT_FALSE(is_failure(r.outcome)) << r.report();
+    passed += r.outcome == Outcome::Passed;
+    bound += r.lowered_ir.find("blockIdx") != std::string::npos;
+  }
+  std::printf("GPU schedules of seeds 1-12: %d passed, %d with thread-bound loops\n", passed, bound);
+  EXPECT_GE(passed, 6);
+  EXPECT_GE(bound, 4);
 }
 
 TEST(ProgramFuzz, FixedSeedsAreDeterministicAndPass) {
@@ -181,7 +238,7 @@ TEST(ProgramFuzz, Repro) {
   if (!is_failure(r.outcome)) return;
   ADD_FAILURE() << "seed " << seed << " fails: " << r.message;
   if (!std::getenv("TESSERA_FUZZ_MINIMIZE")) return;
-  FuzzOptions opt;
+  FuzzOptions opt = options_from_env();
   FuzzResult m = minimize(seed, &opt);
   std::cout << "==== minimized (max_dim_size " << opt.gen.max_dim_size << ", contiguous " << opt.force_contiguous
             << ", skipped steps:";

@@ -55,8 +55,12 @@ inline bool is_failure(Outcome o) { return o != Outcome::Passed && o != Outcome:
 // not compared (Outcome::TooSlow) rather than reported as timeouts.
 inline constexpr double kMaxNativeSecondsToInterpret = 0.015;
 
+// Where GPU schedules run (program_fuzzer_gpu.h); None: CPU schedules.
+enum class GpuRun { None, Emulated, Device };
+
 struct FuzzOptions {
   GenOptions gen;  // what the generator leaves out (used by the minimizer)
+  GpuRun gpu = GpuRun::None;  // GPU schedules, run in the CPU emulator or on the device
   bool force_contiguous = false;  // compact arrays and the contiguous lowering
   bool corrupt_native_output = false;  // flip a bit of the native result (tests the checker)
 };
@@ -84,6 +88,8 @@ FuzzResult run_program(uint64_t seed, const FuzzOptions& options = {});
 // The same in a forked child process, so a crash or a hang becomes Outcome::Crash or
 // Outcome::Timeout with the program and schedule that caused it. The calling process
 // must not have run kernels (the runtime's thread pool does not survive fork).
+// The timeout counts the child's CPU time, so a loaded machine (other jobs on the cores)
+// does not turn a slow program into a timeout; wall-clock time is capped at four times it.
 FuzzResult run_program_isolated(uint64_t seed, const FuzzOptions& options = {}, int timeout_seconds = 30);
 
 // The program and schedule text of `seed` without building (for determinism checks).
@@ -91,7 +97,8 @@ std::string describe_program(uint64_t seed, const FuzzOptions& options = {});
 
 // Shrinks a failing seed (isolated runs): lowers dimension sizes and drops schedule steps
 // one at a time while the outcome stays the same failure kind. Returns the smallest
-// failing variant and the options that produce it.
+// failing variant and the options that produce it (starting from *options_out's, if given:
+// a GPU seed is minimized on the GPU path).
 FuzzResult minimize(uint64_t seed, FuzzOptions* options_out = nullptr);
 
 }  // namespace tessera::fuzz

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "program_fuzzer.h"
+#include "program_fuzzer_gpu.h"
 #include "tessera/build.h"
 #include "tessera/interp/interpreter.h"
 #include "tessera/ir/printer.h"
@@ -69,6 +70,7 @@ struct Array {
   std::vector<int64_t> shape, strides;
   int64_t offset = 0, span = 1;
   std::vector<uint64_t> words;
+  DLDevice device{kDLCPU, 0};  // what the tensor says; the words are in host memory
   DLTensor dl{};
 
   int bytes() const { return type.bytes(); }
@@ -81,7 +83,7 @@ struct Array {
   void set(int64_t e, uint64_t v) { std::memcpy(slot(e), &v, bytes()); }
   DLTensor* dltensor() {
     dl.data = words.data();
-    dl.device = {kDLCPU, 0};
+    dl.device = device;
     dl.ndim = static_cast<int32_t>(shape.size());
     dl.dtype = dl_type(type);
     dl.shape = shape.data();
@@ -341,8 +343,10 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
     res->schedule_errors = g.schedule_errors;
     res->schedule_steps = g.schedule_steps;
   };
+  GenOptions gen = opt.gen;
+  gen.gpu = opt.gpu != GpuRun::None;
   try {
-    generate_program(seed, opt.gen, &g);
+    generate_program(seed, gen, &g);
   } catch (...) {
     keep_texts();
     throw;
@@ -357,8 +361,10 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   bo.lower.contiguous = contiguous;
   checkpoint(res, "building");
   std::optional<Kernel> kernel;
+  std::optional<GpuKernel> gpu;
   try {
-    kernel.emplace(build(*g.schedule, p.args, "fuzz_kernel", bo));
+    if (opt.gpu == GpuRun::None) kernel.emplace(build(*g.schedule, p.args, "fuzz_kernel", bo));
+    else gpu.emplace(*g.schedule, p.args, opt.gpu, bo.lower);
   } catch (const ScheduleError& e) {
     res->outcome = Outcome::Rejected;
     res->message = std::string("ScheduleError at build: ") + e.what();
@@ -368,7 +374,9 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
     res->message = std::string("build threw: ") + e.what();
     return;
   }
-  res->lowered_ir = ir::to_string(kernel->lowered().body);
+  const ir::LoweredFunc& lowered = kernel ? kernel->lowered() : gpu->lowered();
+  res->lowered_ir = ir::to_string(lowered.body);
+  const DLDevice native_device = gpu ? DLDevice{kDLCUDA, 0} : DLDevice{kDLCPU, 0};
 
   auto shape_of = [&](const TensorInfo& t) {
     std::vector<int64_t> shape;
@@ -392,10 +400,14 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   }
   const std::vector<Array> out_initial = out_interp;
   res->program += layout.str();
-  auto arg_list = [&](std::vector<Array>& outs) {
+  auto arg_list = [&](std::vector<Array>& outs, DLDevice device) {
     std::vector<KernelArgValue> args;
-    for (Array& a : inputs) args.push_back(a.dltensor());
-    for (Array& a : outs) args.push_back(a.dltensor());
+    auto tensor = [&](Array& a) {
+      a.device = device;
+      return a.dltensor();
+    };
+    for (Array& a : inputs) args.push_back(tensor(a));
+    for (Array& a : outs) args.push_back(tensor(a));
     for (const auto& [v, value] : p.scalars) {
       if (v.type().is_float()) args.push_back(value);
       else args.push_back(static_cast<int64_t>(value));
@@ -403,12 +415,26 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
     return args;
   };
   checkpoint(res, "running the native kernel");
-  std::vector<KernelArgValue> native_args = arg_list(out_native);
+  std::vector<KernelArgValue> native_args = arg_list(out_native, native_device);
   PackedArgs packed(native_args);
   double native_start = process_cpu_seconds();
-  int32_t native_status = kernel->call(packed.values.data(), packed.codes.data(), static_cast<int32_t>(native_args.size()));
+  int32_t native_status;
+  std::string native_error;
+  if (kernel) {
+    native_status = kernel->call(packed.values.data(), packed.codes.data(), static_cast<int32_t>(native_args.size()));
+  } else {
+    std::vector<ArgBuffer> buffers;
+    for (std::vector<Array>* arrays : {&inputs, &out_native})
+      for (Array& a : *arrays) buffers.push_back({&a.dl, a.words.size() * sizeof(uint64_t)});
+    try {
+      native_status = gpu->run(native_args, buffers);
+    } catch (const std::exception& e) {
+      native_status = -1;
+      native_error = std::string("threw: ") + e.what();
+    }
+  }
   double native_seconds = process_cpu_seconds() - native_start;
-  std::string native_error = native_status ? tessera_last_error() : "";
+  if (native_status && native_error.empty()) native_error = tessera_last_error();
   if (native_status == 0 && native_seconds > kMaxNativeSecondsToInterpret) {
     res->outcome = Outcome::TooSlow;
     res->message = "the native kernel used " + std::to_string(native_seconds * 1e3) + " ms of CPU; not interpreted";
@@ -418,7 +444,10 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   std::string interp_error;
   int32_t interp_status;
   try {
-    interp_status = testing::interpret(*kernel, arg_list(out_interp), &interp_error);
+    std::vector<KernelArgValue> interp_args = arg_list(out_interp, native_device);
+    PackedArgs interp_packed(interp_args);
+    interp_status = interp::run(lowered, interp_packed.values.data(), interp_packed.codes.data(),
+                                static_cast<int32_t>(interp_args.size()), &interp_error);
   } catch (const std::exception& e) {
     res->outcome = Outcome::KernelError;
     res->message = std::string("interpreter threw: ") + e.what();
@@ -459,7 +488,7 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   }
   checkpoint(res, "interpreting the unscheduled reference");
   std::vector<Array> out_reference = out_initial;
-  std::vector<KernelArgValue> reference_args = arg_list(out_reference);
+  std::vector<KernelArgValue> reference_args = arg_list(out_reference, DLDevice{kDLCPU, 0});
   PackedArgs reference_packed(reference_args);
   std::string reference_error;
   int32_t reference_status;
@@ -543,16 +572,24 @@ FuzzResult run_program_isolated(uint64_t seed, const FuzzOptions& options, int t
   close(fds[1]);
   std::string buf;
   bool timed_out = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  clockid_t child_cpu_clock;
+  const bool have_cpu_clock = clock_getcpuclockid(pid, &child_cpu_clock) == 0;
+  auto child_cpu_seconds = [&] {
+    timespec t{};
+    if (!have_cpu_clock || clock_gettime(child_cpu_clock, &t) != 0) return 0.0;
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const auto wall_deadline = start + std::chrono::seconds(have_cpu_clock ? 4 * timeout_seconds : timeout_seconds);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wall_deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || child_cpu_seconds() > timeout_seconds) {
       timed_out = true;
       kill(pid, SIGKILL);
       break;
     }
     pollfd pfd{fds[0], POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(left.count()));
+    int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 250)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;
     char chunk[65536];
@@ -570,7 +607,9 @@ FuzzResult run_program_isolated(uint64_t seed, const FuzzOptions& options, int t
   parse_last(buf, &r);
   if (timed_out) {
     r.outcome = Outcome::Timeout;
-    r.message = "no result after " + std::to_string(timeout_seconds) + " s while " + r.phase;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.message = "no result after " + std::to_string(timeout_seconds) + " s of CPU time (" +
+                std::to_string(static_cast<int>(wall)) + " s wall-clock) while " + r.phase;
   } else if (WIFSIGNALED(status)) {
     r.outcome = Outcome::Crash;
     r.message = "killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
@@ -594,7 +633,7 @@ std::string describe_program(uint64_t seed, const FuzzOptions& options) {
 }
 
 FuzzResult minimize(uint64_t seed, FuzzOptions* options_out) {
-  FuzzOptions opt;
+  FuzzOptions opt = options_out ? *options_out : FuzzOptions{};  // keeps where it runs (GPU)
   FuzzResult best = run_program_isolated(seed, opt);
   if (!is_failure(best.outcome)) return best;
   auto still_fails = [&](const FuzzOptions& o, FuzzResult* r) {
