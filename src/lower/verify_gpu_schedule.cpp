@@ -58,6 +58,26 @@ std::set<std::string> tags_in(const Stmt& s) {
   throw schedule::ScheduleError("GPU schedule, stage " + stage + ": " + msg);
 }
 
+// Storage a kernel allocates: per thread ("local") or per block ("shared"), of a size the
+// kernel can declare. Global memory comes only from the function's arguments.
+void check_kernel_storage(const Stmt& s) {
+  struct Checker : IRVisitor {
+    void visit_allocate(const AllocateNode* op) override {
+      const Buffer& b = op->buffer;
+      if (b->scope != "local" && b->scope != "shared")
+        fail(b->name, "is computed inside the kernel but its scope is " + b->scope +
+                          "; set_scope(\"local\") (each thread its own copy) or \"shared\"");
+      for (const Expr& dim : b->shape)
+        if (!as_const_int(simplify(dim)))
+          fail(b->name, "needs storage of symbolic size (" + to_string(dim) +
+                            ") inside the kernel; compute it at a loop whose inner loops have constant "
+                            "extents (split by a constant factor)");
+      IRVisitor::visit_allocate(op);
+    }
+  } checker;
+  checker.visit(s);
+}
+
 class GpuScheduleChecker : public IRVisitor {
  public:
   explicit GpuScheduleChecker(std::set<std::string> all_tags) : all_tags_(std::move(all_tags)) {}
@@ -87,23 +107,6 @@ class GpuScheduleChecker : public IRVisitor {
     active_.push_back(op);
     IRVisitor::visit_for(op);
     active_.pop_back();
-  }
-
-  // Storage a thread allocates for itself: per-thread ("local") or per-block ("shared"),
-  // with a size the kernel can declare.
-  void visit_allocate(const AllocateNode* op) override {
-    if (!active_.empty()) {
-      const Buffer& b = op->buffer;
-      if (b->scope != "local" && b->scope != "shared")
-        fail(b->name, "is computed inside the kernel's thread-bound loops but its scope is " + b->scope +
-                          "; set_scope(\"local\") (each thread its own copy) or \"shared\"");
-      for (const Expr& dim : b->shape)
-        if (!as_const_int(simplify(dim)))
-          fail(b->name, "needs storage of symbolic size (" + to_string(dim) +
-                            ") inside the kernel; compute it at a loop whose inner loops have constant "
-                            "extents (split by a constant factor)");
-    }
-    IRVisitor::visit_allocate(op);
   }
 
   void visit_store(const StoreNode* op) override {
@@ -182,9 +185,11 @@ ir::Stmt verify_gpu_schedule(const ir::Stmt& s) {
     if (any.loop)
       fail(stage_of(any.loop->body), "no axis is bound to a GPU thread; bind axis " +
                                           any.loop->var.name() + " (or parts split from it) to blockIdx/threadIdx");
+    check_kernel_storage(s);
     return s;
   }
   GpuScheduleChecker(std::move(tags)).visit(s);
+  check_kernel_storage(s);
   return s;
 }
 

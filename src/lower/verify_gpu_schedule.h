@@ -9,8 +9,8 @@
 // Stores to "local" memory are exempt (each thread keeps its own copy, e.g. an accumulator).
 // The nests of one kernel run concurrently, so a nest may not read global memory that an
 // earlier nest writes (the producer must be computed inside its reader's thread loops).
-// Storage allocated inside thread-bound loops must be "local" or "shared" and of constant
-// size (a kernel declares it).
+// Storage the kernel allocates (intermediates) must be "local" or "shared" and of constant
+// size: a kernel declares it; global memory comes only from arguments.
 // A nest without any loop (a rank-0 stage) runs on a single thread. Errors are
 // schedule::ScheduleError naming the stage (the buffer the loop stores to) and the axis.
 #pragma once

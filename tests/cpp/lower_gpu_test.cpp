@@ -121,8 +121,8 @@ TEST(VerifyGpuSchedule, RefusesGlobalOrSymbolicStorageInsideThreads) {
   TwoStages row(false);
   row.bind_rows(row.C);
   row.s[row.T].compute_at(row.s[row.C], row.s[row.C].axis()[0]);
-  EXPECT_NE(gpu_error(row).find("stage T: is computed inside the kernel's thread-bound loops but its scope is "
-                                "global; set_scope(\"local\")"),
+  EXPECT_NE(gpu_error(row).find("stage T: is computed inside the kernel but its scope is global; "
+                                "set_scope(\"local\")"),
             std::string::npos)
       << gpu_error(row);
   row.s[row.T].set_scope("local");

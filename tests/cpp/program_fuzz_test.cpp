@@ -31,10 +31,21 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 
 // TESSERA_FUZZ_CORRUPT=1 flips a bit of every native result, so that every program fails:
 // fuzz/run.sh uses it to check that failures are reported and their seeds reproduce.
+// Whether a GPU is usable, asked in a child process: CUDA initialized in this process
+// would not work in the forked children that run the programs.
+bool gpu_in_child_process() {
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) _exit(cuda::available() ? 0 : 1);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 // GPU schedules run on the GPU when there is one, else in the CPU emulator, which needs a
 // host compiler with _Float16 (empty: neither works, *why says why).
 std::optional<GpuRun> gpu_run(std::string* why) {
-  if (cuda::available()) return GpuRun::Device;
+  if (gpu_in_child_process()) return GpuRun::Device;
   std::string cxx = std::getenv("CXX") ? std::getenv("CXX") : "g++";
   if (std::system(("echo '_Float16 x;' | " + cxx + " -x c++ -std=c++17 -fsyntax-only - 2>/dev/null").c_str()) == 0)
     return GpuRun::Emulated;

@@ -54,6 +54,9 @@ inline bool is_failure(Outcome o) { return o != Outcome::Passed && o != Outcome:
 // times slower, in minutes. Programs whose native kernel uses more CPU time than this are
 // not compared (Outcome::TooSlow) rather than reported as timeouts.
 inline constexpr double kMaxNativeSecondsToInterpret = 0.015;
+// The same on the GPU, whose kernel time (launch included) weighs the work differently: a
+// program that keeps a GPU busy this long (e.g. on a single thread) is not interpreted.
+inline constexpr double kMaxGpuSecondsToInterpret = 0.005;
 
 // Where GPU schedules run (program_fuzzer_gpu.h); None: CPU schedules.
 enum class GpuRun { None, Emulated, Device };

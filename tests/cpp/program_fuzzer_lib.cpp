@@ -435,7 +435,12 @@ void execute(uint64_t seed, const FuzzOptions& opt, FuzzResult* res) {
   }
   double native_seconds = process_cpu_seconds() - native_start;
   if (native_status && native_error.empty()) native_error = tessera_last_error();
-  if (native_status == 0 && native_seconds > kMaxNativeSecondsToInterpret) {
+  if (gpu && gpu->on_device() && native_status == 0 && gpu->device_seconds() > kMaxGpuSecondsToInterpret) {
+    res->outcome = Outcome::TooSlow;
+    res->message = "the kernel ran " + std::to_string(gpu->device_seconds() * 1e3) + " ms on the GPU; not interpreted";
+    return;
+  }
+  if ((!gpu || !gpu->on_device()) && native_status == 0 && native_seconds > kMaxNativeSecondsToInterpret) {
     res->outcome = Outcome::TooSlow;
     res->message = "the native kernel used " + std::to_string(native_seconds * 1e3) + " ms of CPU; not interpreted";
     return;
