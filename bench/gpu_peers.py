@@ -1,6 +1,8 @@
 """Peers for bench/gpu_bench.cpp: PyTorch eager, torch.compile and CuPy on the same shapes
-and dtypes (8192 x 8192 float32, 64M-element float16), timed the same way: CUDA events
-around single calls after warm-up, median of 30, GB/s counting bytes read plus written.
+and dtypes (8192 x 8192 float32, 64M-element float16, matmul 1024 and 2048 float32), timed
+the same way: CUDA events around single calls after warm-up, median of 30, GB/s counting
+bytes read plus written (matmul rows: FLOP/s, 2 n^3; PyTorch's matmul is cuBLAS, the
+ceiling of those rows). float32 matmuls run in full float32 (no TF32) in every library.
 
     python3 bench/gpu_peers.py peers.json
 """
@@ -60,6 +62,15 @@ def cases(lib):
         s0 = lambda: torch.sum(ma, dim=0)  # noqa: E731
         s1 = lambda: torch.sum(ma, dim=1)  # noqa: E731
         sall = lambda: torch.sum(a)  # noqa: E731
+    if lib == "cupy":
+        fused = lambda: xp.exp(a) * b + xp.tanh(a)  # noqa: E731
+
+        def softmax():
+            e = xp.exp(ma - ma.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+    else:
+        fused = lambda: torch.exp(a) * b + torch.tanh(a)  # noqa: E731
+        softmax = lambda: torch.softmax(ma, dim=1)  # noqa: E731
     ops = [
         ("copy float32 (device to device)", 8 * N, copy),
         ("add float32", 12 * N, lambda: a + b),
@@ -71,7 +82,13 @@ def cases(lib):
         ("sum axis=1 (rows)", 4 * N + 4 * M, s1),
         ("sum axis=0 (columns)", 4 * N + 4 * K, s0),
         ("sum all (two stages)", 4 * N, sall),
+        ("exp(a)*b+tanh(a) float32 (fused)", 12 * N, fused),
+        ("softmax rows float32", 8 * N, softmax),
     ]
+    for n in (1024, 2048):
+        ma_n, mb_n = a[: n * n].reshape(n, n), b[: n * n].reshape(n, n)
+        mm = (lambda x, y: lambda: xp.matmul(x, y))(ma_n, mb_n)
+        ops.append((f"matmul {n} float32", -2 * n**3, mm))  # negative: FLOP, not bytes
     if lib == "torch.compile":
         ops = [(n, by, torch.compile(f) if not n.startswith("copy") else f) for n, by, f in ops]
     return ops
@@ -81,11 +98,19 @@ def main():
     out = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "libs": {}}
     import os
 
+    torch.backends.cuda.matmul.allow_tf32 = False  # full float32, as tessera's matmul
+    os.environ.setdefault("CUPY_TF32", "0")
+
     for lib in os.environ.get("PEERS", "torch cupy torch.compile").split():
         rows = []
         try:
             for name, nbytes, fn in cases(lib):
                 ms = median_ms(fn)
+                if nbytes < 0:
+                    flops = -nbytes
+                    rows.append({"name": name, "flops": flops, "ms": ms, "tflops": flops / ms / 1e9})
+                    print(f"{lib:14s} {name:34s} {ms:9.3f} ms {flops / ms / 1e9:8.2f} TFLOP/s", flush=True)
+                    continue
                 rows.append({"name": name, "bytes": nbytes, "ms": ms, "gb_per_s": nbytes / ms / 1e6})
                 print(f"{lib:14s} {name:34s} {ms:9.3f} ms {nbytes / ms / 1e6:8.1f} GB/s", flush=True)
         except Exception as e:  # a missing or failing peer is reported, not fatal

@@ -199,6 +199,12 @@ constexpr int64_t kTwoStageMin = int64_t{1} << 16;  // full reductions from this
 constexpr int64_t kMaxPartials = 8192;
 constexpr int64_t kMinRow = 4096;
 constexpr int64_t kSerialBelow = 64;  // reduced elements per output: a thread each
+// Split column reductions: enough chunks of rows for about this many threads in stage 1
+// (two 1024-thread blocks' worth on each of an H100's 132 multiprocessors), each chunk at
+// least kMinChunkRows rows.
+constexpr int64_t kSplitThreads = int64_t{1} << 18;
+constexpr int64_t kMinChunkRows = 32;
+constexpr int64_t kMaxChunks = 65535;  // the chunk axis runs on blockIdx.y
 
 const OpDef& opdef(const ReduceOpInfo& info) { return reduction_detail::reduction_opdef(info); }
 
@@ -304,6 +310,35 @@ void reduce_cuda(const std::string& op, const DLTensor* x, const std::vector<int
       Variant v = reduction_variant(sig2, 0, 1, GpuReduceMode::Rows);
       std::vector<KernelArgValue> args = {&all_partials.dl, &result.dl};
       launch(op, kernel_for(opdef(second), v), args);
+      return;
+    }
+  }
+
+  if (kept.size() == 1 && kept[0].x_stride == 1 && red.size() == 1 && splits_in_two(info, sig)) {
+    const ReduceOpInfo& second = info.kind == ReduceKind::CountNonzero ? *reduction_detail::find_reduction("sum") : info;
+    Signature sig2 = reduction_detail::reduce_signature(second, sig.outputs[0], std::nullopt);
+    const int64_t n = kept[0].extent, m = red_elems, s = red[0].x_stride;
+    const int64_t chunks = std::min({(kSplitThreads + n - 1) / n, m / kMinChunkRows, kMaxChunks});
+    if (sig2.outputs[0] == sig.outputs[0] && chunks >= 2) {
+      const int64_t rows = (m + chunks - 1) / chunks, parts = m / rows, tail = m - parts * rows;
+      const int64_t count = parts + (tail ? 1 : 0);
+      DLTensor partials = *out;
+      partials.data = workspace().get(device, static_cast<size_t>(count * n * sig.outputs[0].bytes()));
+      partials.byte_offset = 0;
+      // Stage 1: [chunks, columns, rows of a chunk] -> partials[chunk, column], a thread each.
+      const CudaKernel& first = kernel_for(opdef(info), reduction_variant(sig, 2, 1, GpuReduceMode::Serial));
+      View chunk_in(x, {parts, n, rows}, {rows * s, 1, s}), chunk_out(&partials, {parts, n}, {n, 1});
+      std::vector<KernelArgValue> args = {&chunk_in.dl, &chunk_out.dl};
+      launch(op, first, args);
+      if (tail) {
+        View tail_in(x, {1, n, tail}, {tail * s, 1, s}, parts * rows * s), tail_out(&partials, {1, n}, {n, 1}, parts * n);
+        args = {&tail_in.dl, &tail_out.dl};
+        launch(op, first, args);
+      }
+      // Stage 2: a thread per column over its chunks' partials, in chunk order.
+      View all_partials(&partials, {n, count}, {1, n}), result(out, {n}, {kept[0].out_stride});
+      args = {&all_partials.dl, &result.dl};
+      launch(op, kernel_for(opdef(second), reduction_variant(sig2, 1, 1, GpuReduceMode::Serial)), args);
       return;
     }
   }

@@ -19,7 +19,14 @@
 //    do not combine with themselves (mean, var, std, argmin, argmax) and float16/bfloat16
 //    sums (their partials would round) run in one block;
 //  - contiguous reduced axes: a block per output element (GpuReduceMode::Rows);
-//  - one contiguous kept axis: columns across threads (GpuReduceMode::Columns);
+//  - one contiguous kept axis and one reduced axis (sum(axis=0) of a C-order matrix), for
+//    operators whose partials combine as above: the rows split into chunks, a thread per
+//    (chunk, column) reducing its chunk into partials, then a thread per column over its
+//    chunks' partials in chunk order (both GpuReduceMode::Serial: at each step a block's
+//    threads read 1 KB of one row, no shared memory, and with enough chunks every
+//    multiprocessor is busy: 92% of the copy bandwidth on the H100 for 8192 x 8192 float32, where Columns
+//    gave 53%, see bench/NOTES.md);
+//  - otherwise one contiguous kept axis: columns across threads (GpuReduceMode::Columns);
 //  - otherwise a thread per output element (GpuReduceMode::Serial).
 // Not yet: output temporaries for outputs that overlap an input (an OpError), a disk cache
 // of GPU kernels, CUDA operands mixed with CPU ones (an OpError), and scans.

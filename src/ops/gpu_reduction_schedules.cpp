@@ -12,6 +12,7 @@ using schedule::Stage;
 using te::Tensor;
 
 constexpr int kSerialThreads = 256;
+constexpr int kSerialUnroll = 4;
 
 ir::IterVar fused(Stage& st, const std::vector<ir::IterVar>& axes) {
   return axes.size() == 1 ? axes[0] : st.fuse(axes);
@@ -80,14 +81,25 @@ void schedule_columns(Schedule& s, const std::vector<Tensor>& reductions, const 
 }
 
 // Serial: a thread per output element (the last kept axis across blocks of threads, others
-// across blockIdx.y and z).
+// across blockIdx.y and z), its reduced elements in order, kSerialUnroll at a time.
 void schedule_serial(Schedule& s, const std::vector<Tensor>& reductions, const Tensor& out) {
   Stage os = s[out];
   std::vector<ir::IterVar> kept = os.axis();
   auto [blocks, threads] = os.split(kept.back(), kSerialThreads);
   os.bind(blocks, "blockIdx.x").bind(threads, "threadIdx.x");
   bind_outer_kept(os, kept);
-  for (const Tensor& t : reductions) s[t].compute_at(os, threads).set_scope("local");
+  for (const Tensor& t : reductions) {
+    Stage st = s[t];
+    st.compute_at(os, threads).set_scope("local");
+    // kSerialUnroll steps per iteration: their loads are in flight together (a thread's
+    // steps are otherwise one dependent load each; the column sums of dispatch_cuda.h's
+    // split plan need the overlap to approach the copy bandwidth).
+    // With several reduced axes, fusing them would divide indices at every step: left alone.
+    if (st.reduce_axis().size() != 1) continue;
+    auto [ro, ri] = st.split(st.reduce_axis()[0], kSerialUnroll);
+    (void)ro;
+    st.unroll(ri);
+  }
 }
 
 }  // namespace

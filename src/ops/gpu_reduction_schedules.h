@@ -17,7 +17,9 @@
 namespace tessera::ops {
 
 enum class GpuReduceMode : int64_t {
-  // One thread per output element, reducing serially (the fallback: any view).
+  // One thread per output element, reducing serially, 4 steps per iteration so that their
+  // loads overlap (the fallback for any view; also both stages of dispatch's split column
+  // reductions, see dispatch_cuda.h).
   Serial = 0,
   // One block of kGpuRowThreads threads per output element (row); threads take
   // interleaved elements of the row (coalesced when the reduced axes are contiguous),
@@ -27,8 +29,9 @@ enum class GpuReduceMode : int64_t {
   // Output elements (columns) across threadIdx.x, reduced rows split across threadIdx.y:
   // every step of a warp reads consecutive columns of one row (sum(axis=0) of a C-order
   // matrix), then the row parts combine through shared memory. With several kept axes the
-  // others go to blockIdx.y and z (a kept axis of row blocks makes a two-stage sum(axis=0):
-  // measured slower on the H100, see bench/NOTES.md, so dispatch does not use it).
+  // others go to blockIdx.y and z. About 53% of the copy bandwidth for sum(axis=0) of
+  // 8192 x 8192 float32 on the H100 (bench/NOTES.md): dispatch prefers the split plan of
+  // dispatch_cuda.h where the partials combine.
   Columns = 2,
 };
 

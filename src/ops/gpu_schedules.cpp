@@ -33,14 +33,14 @@ void schedule_elementwise_gpu(schedule::Schedule& s, const te::Tensor& out, cons
   }
   if (v.ndim >= 2 && v.attrs.size() >= 2 && v.attrs[1] == 1) {
     // Row blocks: a block takes kRowUnroll * 256 consecutive elements of one row; thread t
-    // takes elements t, t + 256, ... (coalesced, kRowUnroll independent loads in flight),
-    // and the block's coordinates are divided out once per thread, not once per element.
+    // takes elements t, t + 256, ... as one vector (coalesced, kRowUnroll independent loads
+    // in flight), and the block's coordinates are divided out once per thread.
     auto [jo, jr] = st.split(axes.back(), kRowUnroll * kThreadsPerBlock);
     auto [ju, jt] = st.split(jr, kThreadsPerBlock);
     std::vector<ir::IterVar> outer(axes.begin(), axes.end() - 1);
     outer.push_back(jo);
     ir::IterVar block = st.fuse(outer);
-    st.reorder({block, jt, ju}).bind(block, "blockIdx.x").bind(jt, "threadIdx.x").unroll(ju);
+    st.reorder({block, jt, ju}).bind(block, "blockIdx.x").bind(jt, "threadIdx.x").vectorize(ju);
     return;
   }
   ir::IterVar all = v.ndim == 1 ? axes[0] : st.fuse(axes);

@@ -122,6 +122,52 @@ TEST(CudaSource, TiledTwoDimensionalSchedules) {
   EXPECT_TRUE(has(bin.ptx, ".entry tiled("));
 }
 
+// A strided vector store (the broadcast row blocks: 8 lanes 256 apart) computes every lane's
+// value before it stores any lane, so all the loads can be in flight together (the compiler
+// may not move a load above a store to a buffer that could alias it).
+TEST(CudaSource, StridedVectorStoresLoadEveryLaneFirst) {
+  ops::Variant v = variant("add", DataType::Float(32), 2, ops::Layout::Strided);
+  v.attrs = {0, 1};  // row blocks (src/ops/gpu_schedules.h)
+  std::string src = codegen::emit_cuda({lower_variant("add", v)});
+  size_t values = src.find("v[lane] = (A[");
+  size_t stores = src.find("] = v[lane];");
+  ASSERT_NE(values, std::string::npos) << src;
+  ASSERT_NE(stores, std::string::npos) << src;
+  EXPECT_LT(values, stores) << src;
+  EXPECT_TRUE(has(src, "for (int lane = 0; lane < 8; ++lane)")) << src;
+}
+
+// Vector accesses to local arrays go lane by lane at constant indices (registers), never
+// through the array's address (which would put it on the stack).
+TEST(CudaSource, LocalVectorsStayInRegisters) {
+  const int64_t n = 64;
+  te::Tensor A = te::placeholder({n, n}, DataType::Float(32), "A");
+  te::Tensor B = te::placeholder({n, n}, DataType::Float(32), "B");
+  ir::IterVar k = te::reduce_axis(0, n, "k");
+  te::Tensor C = te::compute({n, n}, [&](ir::Var i, ir::Var j) { return te::sum(A(i, k->var) * B(k->var, j), {k}); }, "C");
+  schedule::Schedule s = schedule::create_schedule({C});
+  te::Tensor CC = s.cache_write(C, "local");
+  auto c = s[C];
+  auto [io, ii] = c.split(c.axis()[0], 4);
+  auto [jo, ji] = c.split(c.axis()[1], 4);
+  c.reorder({io, jo, ii, ji}).bind(io, "blockIdx.x").bind(jo, "threadIdx.x").unroll(ii).vectorize(ji);
+  auto cc = s[CC];
+  cc.compute_at(c, jo);
+  cc.reorder({cc.reduce_axis()[0], cc.axis()[0], cc.axis()[1]}).unroll(cc.axis()[0]).vectorize(cc.axis()[1]);
+  lower::LowerOptions lo;
+  lo.contiguous = true;
+  lo.device_type = kDLCUDA;
+  lo.target = "cuda";
+  std::string src = codegen::emit_cuda({lower::lower(s, {A, B, C}, "local_tiles", lo)});
+  EXPECT_TRUE(has(src, "float C_local[16];")) << src;
+  EXPECT_TRUE(has(src, "C_local[(0ll + lane)]")) << src;
+  EXPECT_FALSE(has(src, "C_local +")) << src;  // no tessera_vload/vstore through its address
+  SKIP_WITHOUT_NVRTC();
+  codegen::CudaTarget target;
+  target.arch = 90;
+  EXPECT_FALSE(codegen::compile_cuda(src, target).cubin.empty());
+}
+
 TEST(CudaSource, RefusesWhatKernelsCannotDo) {
   ir::LoweredFunc bad{"not-a-name", {}, ir::EvaluateNode::make(ir::Expr(0)), false, "cuda"};
   EXPECT_THROW(codegen::emit_cuda({bad}), ir::IRError);

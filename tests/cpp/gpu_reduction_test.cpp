@@ -512,6 +512,51 @@ TEST(GpuDispatch, TwoStageFullReductions) {
   }
 }
 
+// Reductions over the rows of a C-order matrix run split into chunks of rows (partials, then
+// a pass over them in chunk order; dispatch_cuda.h): sizes with and without a short last
+// chunk, keepdims, a NaN, bit-for-bit repeatability, and argmax (whose partials do not
+// combine: one pass).
+TEST(GpuDispatch, SplitColumnReductions) {
+  SKIP_WITHOUT_GPU();
+  ops::ensure_registered();
+  std::mt19937 rng(17);
+  for (auto [m, n] : {std::pair<int64_t, int64_t>{4096, 64}, {2051, 300}, {65, 1031}, {8192, 33}}) {
+    std::vector<float> x = random_floats(m * n, rng);
+    x[(m / 2) * n + n / 3] = NAN;
+    x[(m - 1) * n + n - 1] = 9.0f;
+    DeviceF32 dx({m, n}, x), sum({1, n}, {}), mx({n}, {}), again({1, n}, {});
+    ops::reduce("sum", &dx.dl, {0}, true, std::nullopt, &sum.dl);
+    ops::reduce("max", &dx.dl, {0}, false, std::nullopt, &mx.dl);
+    ops::reduce("sum", &dx.dl, {0}, true, std::nullopt, &again.dl);
+    std::vector<float> gs = sum.get(), gx = mx.get(), ga = again.get();
+    void* di = cuda::device_alloc(n * 8);
+    std::vector<int64_t> ishape = {n};
+    DLTensor idx{di, {kDLCUDA, 0}, 1, {kDLInt, 64, 1}, ishape.data(), nullptr, 0};
+    ops::reduce("argmax", &dx.dl, {0}, false, std::nullopt, &idx);
+    std::vector<int64_t> at(n);
+    cuda::synchronize();
+    cuda::copy_to_host(at.data(), di, n * 8);
+    cuda::device_free(di);
+    for (int64_t j = 0; j < n; ++j) {
+      double r = 0;
+      float best = -INFINITY;
+      int64_t best_at = 0;
+      for (int64_t i = 0; i < m; ++i) {
+        float v = x[i * n + j];
+        r += v;
+        if (!(v <= best) && !std::isnan(best)) best = v, best_at = i;
+      }
+      const std::string where = std::to_string(m) + "x" + std::to_string(n) + " column " + std::to_string(j);
+      if (std::isnan(r)) EXPECT_TRUE(std::isnan(gs[j])) << where;
+      else EXPECT_NEAR(gs[j], r, 1e-4) << where;
+      if (std::isnan(best)) EXPECT_TRUE(std::isnan(gx[j])) << where;
+      else EXPECT_EQ(gx[j], best) << where;
+      EXPECT_EQ(at[j], best_at) << where;
+      EXPECT_EQ(std::memcmp(&gs[j], &ga[j], 4), 0) << where;
+    }
+  }
+}
+
 TEST(GpuDispatch, MixedDevicesAreAClearError) {
   SKIP_WITHOUT_GPU();
   ops::ensure_registered();

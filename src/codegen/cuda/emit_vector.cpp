@@ -62,7 +62,7 @@ void CudaEmitter::hoist_loads(const ir::Expr& e) {
   std::unordered_set<const ir::VarNode*> bound_inside = let_vars_in(e);
   ir::post_order_visit(e, [&](const ir::Expr& x) {
     const auto* op = x.as<ir::LoadNode>();
-    if (!op || !op->type.is_vector()) return;
+    if (!op || !op->type.is_vector() || op->buffer->scope == "local") return;  // registers: lane by lane
     ir::Expr base;
     int64_t stride = 0;
     if (!as_ramp(flat_index(op->buffer, op->indices), &base, &stride) || stride != 1) return;
@@ -137,27 +137,28 @@ void CudaEmitter::vector_store(const ir::StoreNode* op) {
                       " value lanes");
   ir::Expr base;
   int64_t stride = 0;
-  if (as_ramp(index, &base, &stride) && stride == 1 && lane_invariant(base)) {
+  // Local arrays are written lane by lane, at constant indices once unrolled, so that they
+  // stay in registers (a vector access through their address would put them on the stack).
+  if (op->buffer->scope != "local" && as_ramp(index, &base, &stride) && stride == 1 && lane_invariant(base)) {
     std::string array = vector_to_array(op->value, true);
     line("tessera_vstore<" + std::to_string(t.lanes) + ">(" + pointer(op->buffer) + " + (" + expr(base) + "), " +
          array + ");");
     return;
   }
-  // A scatter: lanes that hit one address store in lane order.
-  size_t hoisted_before = hoisted_.size();
-  hoist_loads(op->value);
+  // A scatter: every lane's value first (a vector store reads before it writes, and the
+  // loads of all lanes are then in flight together: without restrict, loads after a store
+  // could not move above it), then the lanes store in lane order (lanes that hit one
+  // address keep the last lane's value).
+  std::string array = vector_to_array(op->value, true);
   const std::string lanes = std::to_string(t.lanes);
   line("#pragma unroll");
   line(std::string("for (int ") + kLane + " = 0; " + kLane + " < " + lanes + "; ++" + kLane + ") {");
   ++indent_;
   lane_ = kLane;
-  std::string v = expr(op->value);
-  if (t.is_bool()) v = "(unsigned char)(" + v + ")";
-  line(pointer(op->buffer) + "[" + expr(index) + "] = " + v + ";");
+  line(pointer(op->buffer) + "[" + expr(index) + "] = " + array + "[" + kLane + "];");
   lane_ = nullptr;
   --indent_;
   line("}");
-  hoisted_.resize(hoisted_before);
 }
 
 }  // namespace tessera::codegen::cuda_detail
