@@ -2,8 +2,12 @@
 // abs sign square reciprocal maximum minimum clip.
 //
 // Integer semantics come from the IR (wrapping, floor division and modulo, x // 0 == 0 and
-// x % 0 == 0); float remainder is the IR's Mod, which is NumPy's. Float floor_divide is
-// written out below because NumPy's differs from floor(a / b) at the edges.
+// x % 0 == 0); integer floor_divide and remainder up to 32 bits compute the same values
+// through float division, which vectorizes (see small_int_floor_divide); float remainder is
+// the IR's Mod, which is NumPy's. Float floor_divide is written out below because NumPy's
+// differs from floor(a / b) at the edges.
+#include <optional>
+
 #include "ops/elementwise_internal.h"
 
 namespace tessera::ops::detail {
@@ -26,8 +30,36 @@ Expr float_floor_divide(const Expr& a0, const Expr& b0) {
   });
 }
 
+// Integer floor division of types up to 32 bits, through floats: CPUs have no vector
+// integer division, so the IR's floordiv runs one scalar divide per lane. a and b convert
+// exactly (16-bit integers into float32, 32-bit into float64), and floor(a / b) of the
+// rounded quotient is exact: a non-integer quotient lies at least 1/|b| from the next
+// integer, while rounding moves it by at most |a/b| * 2^-24 (2^-53) < 1/|b|. Division by
+// zero gives 0 (NumPy); INT_MIN // -1 gives 2^31 in float64, which the cast through int64
+// wraps to INT_MIN, as NumPy's integer loop does. Null for types this does not cover.
+std::optional<Expr> small_int_floor_divide(const Expr& a, const Expr& b) {
+  DataType t = a.type();
+  if (!t.is_integer() || t.bits > 32) return std::nullopt;
+  DataType ft = DataType::Float(t.bits <= 16 ? 32 : 64, t.lanes);
+  DataType wide = DataType::Int(64, t.lanes);
+  Expr divisor = ir::select(b == 0, ir::make_const(ft, 1.0), ir::cast(ft, b));
+  Expr q = ir::floor(ir::cast(ft, a) / divisor);
+  q = ir::cast(t, ir::cast(wide, q));
+  return ir::select(b == 0, ir::make_zero(t), q);
+}
+
 Expr floor_divide(const Expr& a, const Expr& b) {
-  return a.type().is_float() ? float_floor_divide(a, b) : ir::floordiv(a, b);
+  if (a.type().is_float()) return float_floor_divide(a, b);
+  if (std::optional<Expr> q = small_int_floor_divide(a, b)) return *q;
+  return ir::floordiv(a, b);
+}
+
+// NumPy's integer remainder: a - (a // b) * b with wrapping arithmetic (the sign follows b),
+// and 0 for b == 0 (where the quotient is 0, so a - q * b would give a).
+Expr remainder(const Expr& a, const Expr& b) {
+  std::optional<Expr> q = a.type().is_float() ? std::nullopt : small_int_floor_divide(a, b);
+  if (!q) return a % b;
+  return ir::select(b == 0, ir::make_zero(a.type()), a - *q * b);
 }
 
 // NumPy 2: -1, 0 or 1; sign(+-0.0) is +0.0 and sign(NaN) is that NaN.
@@ -59,7 +91,7 @@ void register_arithmetic_ops() {
   binary("multiply", promote, [](const Expr& a, const Expr& b) { return a * b; });
   binary("divide", true_divide_rule(), [](const Expr& a, const Expr& b) { return a / b; });
   binary("floor_divide", promote_bool_as(i8), floor_divide);
-  binary("remainder", promote_bool_as(i8), [](const Expr& a, const Expr& b) { return a % b; });
+  binary("remainder", promote_bool_as(i8), remainder);
   binary("pow", promote_bool_as(i8), [](const Expr& a, const Expr& b) { return ir::pow(a, b); });
   binary("maximum", promote, np_maximum);
   binary("minimum", promote, np_minimum);

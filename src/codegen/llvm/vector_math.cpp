@@ -10,10 +10,24 @@
 // Accuracy: glibc documents libmvec functions at 4 ULP or better and its scalar libm at a
 // few ULP at most (most float32 functions are correctly rounded or within 1 ULP). Targets
 // without libmvec (aarch64 here) call libm once per lane.
+//
+// float32 exp, tanh, sin and cos vectors are computed inline instead (on targets with FMA):
+// a libmvec call costs about as much as the memory traffic of a large elementwise kernel,
+// so it kept those kernels below copy bandwidth. The inline kernels are short polynomials
+// fitted for relative (minimax) error, evaluated with FMA: exp reduces by n*ln2 (n nearest
+// x/ln2) and scales by adding n to the exponent bits; tanh is -m/(2 + m) with
+// m = expm1(-2|x|) from the same pieces; sin and cos reduce by n*pi with pi in three float parts
+// and flip the sign for odd n. They stay within 2 ULP of the correctly rounded result
+// (tests/cpp/vector_math_f32_test.cpp). exp, sin and cos keep a fast range (|x| < 86.5,
+// |x| < 1e5) and send a whole vector with any lane outside it (including inf and NaN) to
+// libmvec, so huge arguments and special values keep libmvec's behaviour.
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/TargetParser/Triple.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "codegen/llvm/emitter.h"
@@ -122,16 +136,126 @@ llvm::Value* call_libmvec(Builder& b, VectorIsa isa, unsigned lanes, const std::
   return b.CreateCall(declare_pure(m, symbol, type, chunk_args.size()), chunk_args);
 }
 
-}  // namespace
+// Inline float32 vector kernels; see the header comment for the method.
+class InlineF32 {
+ public:
+  InlineF32(Builder& b, llvm::Type* type)
+      : b_(b), ty_(type), ity_(llvm::VectorType::getInteger(llvm::cast<llvm::VectorType>(type))) {}
 
-llvm::Value* call_math(Builder& b, const CpuTarget& target, const std::string& name,
-                       const std::vector<llvm::Value*>& args) {
-  llvm::Type* type = args.at(0)->getType();
-  llvm::Type* elem = type->getScalarType();
-  if (!elem->isFloatTy() && !elem->isDoubleTy())
-    throw ir::IRError("tessera codegen: " + name + " needs float32 or float64 operands");
-  if (!type->isVectorTy()) return call_scalar(b, name, elem, args);
+  // The pieces of e^x = 2^n * (1 + s): t, whose low mantissa bits hold n = round(x / ln2)
+  // (the shifter 1.5 * 2^23 added), and s = e^r - 1 for r = x - n*ln2 in [-ln2/2, ln2/2].
+  std::pair<llvm::Value*, llvm::Value*> exp_parts(llvm::Value* x) {
+    static constexpr double kP[] = {0.4999999403953552, 0.1666652113199234, 0.04166838899254799,
+                                    0.008368710055947304, 0.0013814611593261361};
+    llvm::Value* t = fma(x, f(1.4426950216293335), f(kShifter));
+    llvm::Value* n = b_.CreateFSub(t, f(kShifter));
+    llvm::Value* r = fma(n, f(-0.6931471824645996), x);
+    r = fma(n, f(1.904654299957768e-09), r);
+    return {t, fma(b_.CreateFMul(r, r), horner(r, kP), r)};
+  }
 
+  // e^x, valid for |x| < 86.5 (n in [-125, 125], so the result stays a normal float).
+  llvm::Value* exp_core(llvm::Value* x) {
+    auto [t, s] = exp_parts(x);
+    llvm::Value* e = b_.CreateFAdd(s, f(1.0));             // in [0.7, 1.42]
+    llvm::Value* exponent = b_.CreateShl(bits(t), i(23));  // n << 23
+    return b_.CreateBitCast(b_.CreateAdd(bits(e), exponent), ty_);
+  }
+
+  llvm::Value* exp(llvm::Value* x, const std::function<llvm::Value*()>& library) {
+    llvm::Value* outside = b_.CreateFCmpUGE(fabs(x), f(86.5));  // NaN too
+    return with_fallback(exp_core(x), outside, library);
+  }
+
+  // tanh(|x|) = -m / (2 + m) with m = e^u - 1, u = -2|x| (then the sign of x). m comes from
+  // exp_core's pieces as 2^n * (1 + s) - 1 = fma(2^n, s, 2^n - 1), which keeps its relative
+  // accuracy near 0 (n == 0 gives m = s). |x| is clamped at 20, where tanh is 1 in float32;
+  // that also maps inf to 1, while NaN passes through as NaN (no step converts to integer).
+  llvm::Value* tanh(llvm::Value* x) {
+    llvm::Value* a = fabs(x);
+    llvm::Value* clamped = b_.CreateSelect(b_.CreateFCmpOGT(a, f(20.0)), f(20.0), a);
+    llvm::Value* u = b_.CreateFMul(clamped, f(-2.0));
+    auto [t, s] = exp_parts(u);
+    llvm::Value* scale = b_.CreateBitCast(b_.CreateAdd(b_.CreateShl(bits(t), i(23)), bits(f(1.0))), ty_);
+    llvm::Value* m = fma(scale, s, b_.CreateFSub(scale, f(1.0)));
+    llvm::Value* r = b_.CreateFDiv(b_.CreateFNeg(m), b_.CreateFAdd(m, f(2.0)));
+    return b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, r, x);
+  }
+
+  // sin(x), or cos(x) = sin(x + pi/2): x - h*pi with h = n (sin) or n - 1/2 (cos), n integer,
+  // is sin's argument reduced to [-pi/2, pi/2], and odd n flips the sign.
+  llvm::Value* sin_cos(llvm::Value* x, bool cosine, const std::function<llvm::Value*()>& library) {
+    static constexpr double kP[] = {-0.16666659712791443, 0.0083330562338233, -0.000198088469915092,
+                                    2.604023165986291e-06};
+    llvm::Value* t;  // its low mantissa bits hold n once the shifter is added
+    if (cosine) t = b_.CreateFAdd(fma(x, f(0.31830987334251404), f(0.5)), f(kShifter));
+    else t = fma(x, f(0.31830987334251404), f(kShifter));
+    llvm::Value* h = b_.CreateFSub(t, f(kShifter));
+    if (cosine) h = b_.CreateFSub(h, f(0.5));
+    llvm::Value* r = fma(h, f(-3.1415927410125732), x);
+    r = fma(h, f(8.742277657347586e-08), r);
+    r = fma(h, f(3.4302490200117637e-15), r);
+    llvm::Value* z = b_.CreateFMul(r, r);
+    llvm::Value* s = fma(b_.CreateFMul(r, z), horner(z, kP), r);
+    llvm::Value* sign = b_.CreateShl(bits(t), i(31));  // n's parity
+    s = b_.CreateBitCast(b_.CreateXor(bits(s), sign), ty_);
+    if (!cosine) s = b_.CreateSelect(b_.CreateFCmpOEQ(x, f(0.0)), x, s);  // sin(-0) == -0
+    llvm::Value* outside = b_.CreateFCmpUGE(fabs(x), f(1e5));
+    return with_fallback(s, outside, library);
+  }
+
+ private:
+  static constexpr double kShifter = 12582912.0;  // 1.5 * 2^23
+
+  llvm::Value* f(double v) { return llvm::ConstantFP::get(ty_, v); }
+  llvm::Value* i(uint64_t v) { return llvm::ConstantInt::get(ity_, v); }
+  llvm::Value* bits(llvm::Value* v) { return b_.CreateBitCast(v, ity_); }
+  llvm::Value* fabs(llvm::Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v); }
+  llvm::Value* fma(llvm::Value* x, llvm::Value* y, llvm::Value* z) {
+    return b_.CreateIntrinsic(llvm::Intrinsic::fma, {ty_}, {x, y, z});
+  }
+  template <size_t N>
+  llvm::Value* horner(llvm::Value* x, const double (&c)[N]) {
+    llvm::Value* p = f(c[N - 1]);
+    for (size_t k = N - 1; k-- > 0;) p = fma(p, x, f(c[k]));
+    return p;
+  }
+
+  // `fast`, except that a vector with any `outside` lane is computed by `library` (rare).
+  llvm::Value* with_fallback(llvm::Value* fast, llvm::Value* outside,
+                             const std::function<llvm::Value*()>& library) {
+    llvm::Function* fn = b_.GetInsertBlock()->getParent();
+    llvm::LLVMContext& ctx = fn->getContext();
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    llvm::BasicBlock* slow = llvm::BasicBlock::Create(ctx, "math.slow", fn);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx, "math.done", fn);
+    b_.CreateCondBr(b_.CreateOrReduce(outside), slow, done, llvm::MDBuilder(ctx).createUnlikelyBranchWeights());
+    b_.SetInsertPoint(slow);
+    llvm::Value* exact = library();
+    llvm::BasicBlock* slow_end = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    llvm::PHINode* result = b_.CreatePHI(ty_, 2);
+    result->addIncoming(fast, from);
+    result->addIncoming(exact, slow_end);
+    return result;
+  }
+
+  Builder& b_;
+  llvm::Type* ty_;
+  llvm::Type* ity_;
+};
+
+bool has_fast_fma(const CpuTarget& target) {
+  llvm::Triple::ArchType arch = llvm::Triple(target.triple).getArch();
+  return arch == llvm::Triple::aarch64 || (arch == llvm::Triple::x86_64 && target.has_feature("fma"));
+}
+
+// The libmvec path for vectors (per-lane libm where there is no libmvec); also the inline
+// kernels' fallback.
+llvm::Value* call_vector_library(Builder& b, const CpuTarget& target, const std::string& name,
+                                 const std::vector<llvm::Value*>& args) {
+  llvm::Type* elem = args[0]->getType()->getScalarType();
   std::vector<VectorIsa> isas = vector_isas(target);
   if (isas.empty() || !libmvec_functions().count(name)) return call_per_lane(b, name, args);
 
@@ -167,6 +291,33 @@ llvm::Value* call_math(Builder& b, const CpuTarget& target, const std::string& n
     done += used;
   }
   return result;
+}
+
+// The inline float32 kernel for `name`, or null when there is none for these arguments.
+llvm::Value* try_inline_f32(Builder& b, const CpuTarget& target, const std::string& name,
+                            const std::vector<llvm::Value*>& args) {
+  llvm::Type* type = args[0]->getType();
+  if (!type->isVectorTy() || !type->getScalarType()->isFloatTy() || !has_fast_fma(target)) return nullptr;
+  if (name != "exp" && name != "tanh" && name != "sin" && name != "cos") return nullptr;
+  if (!b.GetInsertBlock() || !b.GetInsertBlock()->getParent()) return nullptr;
+  InlineF32 k(b, type);
+  auto library = [&] { return call_vector_library(b, target, name, args); };
+  if (name == "exp") return k.exp(args[0], library);
+  if (name == "tanh") return k.tanh(args[0]);
+  return k.sin_cos(args[0], name == "cos", library);
+}
+
+}  // namespace
+
+llvm::Value* call_math(Builder& b, const CpuTarget& target, const std::string& name,
+                       const std::vector<llvm::Value*>& args) {
+  llvm::Type* type = args.at(0)->getType();
+  llvm::Type* elem = type->getScalarType();
+  if (!elem->isFloatTy() && !elem->isDoubleTy())
+    throw ir::IRError("tessera codegen: " + name + " needs float32 or float64 operands");
+  if (!type->isVectorTy()) return call_scalar(b, name, elem, args);
+  if (llvm::Value* inline_result = try_inline_f32(b, target, name, args)) return inline_result;
+  return call_vector_library(b, target, name, args);
 }
 
 }  // namespace tessera::codegen::detail
