@@ -9,6 +9,15 @@
 // in parallel, and in vectors when the last kept axis is contiguous (a scan along a
 // leading axis): then every step adds a contiguous block of the row to the previous one.
 //
+// A scan along the last axis (Blocked mode) keeps that order of rounding but not the
+// one-element-per-step chain through memory: the row is cut into blocks of `lanes`
+// elements, and a vector of lanes folds the block's terms in order, lane j taking terms
+// 0..j (a masked step leaves the others as they are):
+//   out[k..., b*B + j] = ((carry (+) x[b*B]) (+) x[b*B + 1]) ... (+) x[b*B + j]
+// where carry = prev[k..., b*B - 1] (the identity for the first block). Every lane thus
+// computes NumPy's running value exactly, a block costs B + 1 vector steps, and several
+// rows are interleaved so that their independent chains overlap.
+//
 // include_initial writes the identity into the first slot and scans into the rest.
 #include <cstring>
 
@@ -22,7 +31,9 @@ namespace {
 
 using reduction_detail::fail;
 
-enum class ScanMode : int64_t { Rows = 0, Vector = 1 };
+// Rows: one element per step along the last axis (kept for existing ahead-of-time
+// variants); Vector: along an outer axis; Blocked: along the last axis, by blocks.
+enum class ScanMode : int64_t { Rows = 0, Vector = 1, Blocked = 2 };
 
 struct ScanInfo {
   const char* name;
@@ -48,11 +59,111 @@ constexpr int64_t kColumnBlock = 1024;
 
 int scan_lanes(DataType t) { return std::clamp(64 / t.bytes(), 8, 64); }
 
+// Rows of a Blocked scan interleaved in one task (independent chains that overlap).
+constexpr int64_t kBlockedRows = 4;
+// Blocks up to this many lanes interleave the rows' steps in unrolled code.
+constexpr int64_t kUnrolledRowLanes = 16;
+
+Expr scan_identity(const ScanInfo& info, DataType t) {
+  // -0.0 is the identity of float addition: the first element is copied exactly.
+  if (t.is_float() && info.is_sum) return ir::make_const(t, -0.0);
+  if (t.is_bool()) return ir::make_bool(!info.is_sum);
+  return ir::make_const(t, int64_t{info.is_sum ? 0 : 1});
+}
+
+Expr scan_combine(const ScanInfo& info, const Expr& a, const Expr& b) {
+  if (a.type().is_bool()) return info.is_sum ? (a || b) : (a && b);
+  return info.is_sum ? a + b : a * b;
+}
+
+// Blocked mode (see the file comment): part[kept..., block, lane] folds the block's terms
+// in order; out reads it.
+Generated generate_blocked_scan(const ScanInfo& info, const Variant& v) {
+  const int kept_rank = static_cast<int>(v.attrs[0]);
+  const DataType t = v.sig.outputs[0];
+  const int64_t lanes = scan_lanes(t);
+  std::vector<Expr> shape;
+  for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
+  Expr len = te::size_var("len");
+  shape.push_back(len);
+  te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
+  te::Tensor prev = te::placeholder(shape, t, "prev");
+  const Expr identity = scan_identity(info, t);
+  // (value, taken) pairs: a term that is not taken leaves the value as it is (one masked
+  // vector step per term; the flag is only there to carry the mask).
+  te::Reducer in_order = te::comm_reducer(
+      [p = &info](const std::vector<Expr>& a, const std::vector<Expr>& b) {
+        return std::vector<Expr>{ir::select(b[1], scan_combine(*p, a[0], b[0]), a[0]), a[1] || b[1]};
+      },
+      [identity](const std::vector<DataType>&) { return std::vector<Expr>{identity, ir::make_bool(false)}; },
+      "scan_block");
+  std::vector<Expr> part_shape(shape.begin(), shape.end() - 1);
+  part_shape.push_back(floordiv(len + (lanes - 1), lanes));
+  part_shape.push_back(Expr(lanes));
+  te::Tensor part = te::compute_multi(
+      part_shape,
+      [&](const std::vector<ir::Var>& idx) {
+        std::vector<Expr> row(idx.begin(), idx.end() - 2);
+        const Expr b = idx[idx.size() - 2], j = idx.back();
+        ir::IterVar k = te::reduce_axis(0, Expr(lanes + 1), "k");  // term 0: the carry
+        std::vector<Expr> at_carry = row, at_x = row;
+        at_carry.push_back(ir::max(b * lanes - 1, 0));
+        at_x.push_back(ir::min(b * lanes + k->var - 1, len - 1));  // in bounds for every lane
+        Expr carry = ir::select(b == 0, identity, prev(at_carry));
+        Expr value = ir::select(k->var == 0, carry, ir::cast(t, x(at_x)));
+        return in_order({value, k->var - 1 <= j}, {k});
+      },
+      "part")[0];
+  te::Tensor out = te::compute(
+      shape,
+      [&](const std::vector<ir::Var>& idx) {
+        std::vector<Expr> at(idx.begin(), idx.end() - 1);
+        at.push_back(floordiv(idx.back(), lanes));
+        at.push_back(floormod(idx.back(), lanes));
+        return part(at);
+      },
+      "out");
+  schedule::Schedule s = schedule::create_schedule({out});
+  schedule::Stage os = s[out];
+  std::vector<ir::IterVar> kept(os.axis().begin(), os.axis().end() - 1);
+  auto [io, ii] = os.split(os.axis().back(), lanes);
+  ir::IterVar rows;  // the interleaved rows: the inner part of the last kept axis
+  if (!kept.empty()) {
+    auto [ro, ri] = os.split(kept.back(), kBlockedRows);
+    kept.back() = ro;
+    rows = ri;
+  }
+  std::vector<ir::IterVar> order = kept;
+  order.push_back(io);
+  if (rows) order.push_back(rows);
+  order.push_back(ii);
+  os.reorder(order).vectorize(ii);
+  if (!kept.empty()) os.parallel(kept.size() > 1 ? os.fuse(kept) : kept[0]);
+  schedule::Stage ps = s[part];
+  ps.compute_at(os, io).set_scope("local");
+  const std::vector<ir::IterVar> pa = ps.axis();  // kept..., block, lane
+  const ir::IterVar k = ps.reduce_axis()[0];
+  // (kept..., block, k, last kept (the interleaved rows), lane): the rows' steps alternate.
+  // Wide blocks (16-bit and 8-bit results) keep a loop over the rows instead, which the
+  // core still overlaps, at a quarter of the code and compile time.
+  const bool unroll_rows = kept_rank > 0 && lanes <= kUnrolledRowLanes;
+  std::vector<ir::IterVar> porder(pa.begin(), pa.begin() + std::max(kept_rank - 1, 0));
+  porder.push_back(pa[kept_rank]);
+  if (kept_rank > 0 && !unroll_rows) porder.push_back(pa[kept_rank - 1]);
+  porder.push_back(k);
+  if (unroll_rows) porder.push_back(pa[kept_rank - 1]);
+  porder.push_back(pa.back());
+  ps.reorder(porder).vectorize(pa.back()).unroll(k);
+  if (unroll_rows) ps.unroll(pa[kept_rank - 1]);
+  return Generated{s, {x, prev, out}};
+}
+
 Generated generate_scan(const ScanInfo& info, const Variant& v) {
   if (v.attrs.size() != 2)
     throw OpError(OpError::Kind::Value, std::string(info.name) + ": runs through ops::cumulative");
   const int kept_rank = static_cast<int>(v.attrs[0]);
   const auto mode = static_cast<ScanMode>(v.attrs[1]);
+  if (mode == ScanMode::Blocked) return generate_blocked_scan(info, v);
   const DataType t = v.sig.outputs[0];
   std::vector<Expr> shape;
   for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
@@ -67,12 +178,8 @@ Generated generate_scan(const ScanInfo& info, const Variant& v) {
         ir::Var i = idx.back();
         before.back() = ir::max(i - 1, 0);
         Expr elem = ir::cast(t, x(here));
-        // -0.0 is the identity of float addition: the first element is copied exactly.
-        Expr identity =
-            t.is_float() && info.is_sum ? ir::make_const(t, -0.0) : ir::make_const(t, int64_t{info.is_sum ? 0 : 1});
-        Expr acc = ir::select(i == 0, identity, prev(before));
-        if (t.is_bool()) return info.is_sum ? (acc || elem) : (acc && elem);
-        return info.is_sum ? acc + elem : acc * elem;
+        Expr acc = ir::select(i == 0, scan_identity(info, t), prev(before));
+        return scan_combine(info, acc, elem);
       },
       "out");
   schedule::Schedule s = schedule::create_schedule({out});
@@ -113,11 +220,11 @@ const OpDef& scan_opdef(const ScanInfo& info) {
       def.generate = [p](const Variant& v) { return generate_scan(*p, v); };
       for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
       // Ahead of time: 1-D scans, and scans of 2-D and 3-D compact inputs along the last
-      // axis (Rows) or an outer one (Vector).
+      // axis (Blocked) or an outer one (Vector).
       def.aot_variants = [](const Signature& sig) {
         std::vector<Variant> vs;
-        for (auto [kept, mode] : {std::pair{0, ScanMode::Rows}, {1, ScanMode::Rows}, {1, ScanMode::Vector},
-                                  {2, ScanMode::Rows}, {2, ScanMode::Vector}})
+        for (auto [kept, mode] : {std::pair{0, ScanMode::Blocked}, {1, ScanMode::Blocked}, {1, ScanMode::Vector},
+                                  {2, ScanMode::Blocked}, {2, ScanMode::Vector}})
           vs.push_back(Variant{sig, kept + 1, Layout::Strided, "llvm", {kept, static_cast<int64_t>(mode)}});
         return vs;
       };
@@ -230,7 +337,7 @@ void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTens
   ko.shape.push_back(ov.shape[c.axis]);
   ko.strides.push_back(ov.strides[c.axis]);
   ScanMode mode = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out) ? ScanMode::Vector
-                                                                                                  : ScanMode::Rows;
+                                                                                                  : ScanMode::Blocked;
   Variant v{Signature{{c.in}, {c.out}, {c.out}},
             static_cast<int>(kept.size()) + 1,
             Layout::Strided,
