@@ -1,10 +1,11 @@
-// Storage and the Array core: construction checks, accessors, DLTensor views, copies,
+// The Array core (Storage is in storage.cpp): construction checks, accessors, DLTensor views, copies,
 // casts and element writes.
 #include "tessera/array/array.h"
 
 #include <algorithm>
 #include <new>
 
+#include "array/device_internal.h"
 #include "array/internal.h"
 #include "tessera/array/elementwise.h"
 #include "tessera/array/views.h"
@@ -14,39 +15,13 @@ namespace tessera {
 
 using array_detail::raise;
 
-// ---- Storage -------------------------------------------------------------------------------
-
-std::shared_ptr<Storage> Storage::allocate(int64_t nbytes) {
-  constexpr std::align_val_t kAlign{64};
-  const size_t n = static_cast<size_t>(std::max<int64_t>(nbytes, 1));
-  void* p = ::operator new(n, kAlign);
-  std::shared_ptr<Storage> s(new Storage());
-  s->data_ = p;
-  s->nbytes_ = nbytes;
-  s->release_ = [p, kAlign] { ::operator delete(p, kAlign); };
-  return s;
-}
-
-std::shared_ptr<Storage> Storage::adopt(void* data, DLDevice device, std::function<void()> release, int64_t nbytes) {
-  std::shared_ptr<Storage> s(new Storage());
-  s->data_ = data;
-  s->device_ = device;
-  s->nbytes_ = nbytes;
-  s->release_ = std::move(release);
-  return s;
-}
-
-Storage::~Storage() {
-  if (release_) release_();
-}
-
 // ---- Array core ----------------------------------------------------------------------------
 
-Array::Array(std::shared_ptr<Storage> storage, DataType dtype, Shape shape, Shape strides, int64_t byte_offset,
+Array::Array(std::shared_ptr<Storage> storage, DataType dtype, Dims shape, Dims strides, int64_t byte_offset,
              bool writeable)
     : storage_(std::move(storage)), dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)),
       offset_(byte_offset), writeable_(writeable) {
-  const std::string fn = "Array";
+  const char* fn = "Array";  // a std::string only when raising
   if (!storage_) raise(Error::Kind::Value, fn, "storage is null");
   if (!is_array_dtype(dtype_)) raise(Error::Kind::Type, fn, "unsupported dtype " + dtype_.str());
   if (shape_.size() != strides_.size()) raise(Error::Kind::Value, fn, "shape and strides differ in length");
@@ -131,7 +106,7 @@ Array Array::copy() const { return astype(dtype_, true); }
 Array Array::astype(DataType dtype, bool copy) const {
   array_detail::check_defined("astype", *this);
   if (!copy && dtype == dtype_) return *this;
-  Array out = array_detail::allocate(shape_, dtype);
+  Array out = array_detail::allocate_on(shape_, dtype, device());
   DLTensor x = dl(), o = out.dl();
   ops::astype(&x, &o);
   return out;
@@ -159,6 +134,7 @@ Array& Array::assign(const Array& values) {
           "could not broadcast input array from shape " + array_detail::shape_str(values.shape_) + " into shape " +
               array_detail::shape_str(shape_));
   if (array_detail::shares_storage(src, *this) && !array_detail::same_view(src, *this)) src = src.copy();
+  if (!same_device(src.device(), device())) src = array_detail::match_device("assign", src, device());
   // ops::astype writes an output of its input's shape: broadcast the input (stride 0).
   src = broadcast_to(src, shape_);
   DLTensor x = src.dl(), o = dl();
@@ -174,6 +150,7 @@ Array& Array::assign(Scalar value) {
   } catch (const Error& e) {
     raise(e.kind(), "assign", e.what());
   }
+  if (device().device_type != kDLCPU) v = to_device(v, device());
   v = broadcast_to(v, shape_);
   DLTensor x = v.dl(), o = dl();
   ops::astype(&x, &o);
@@ -194,6 +171,7 @@ Array& Array::operator>>=(const Operand& b) { return inplace("bitwise_right_shif
 void Array::copy_to_host(void* dst, DataType as) const {
   array_detail::check_defined("copy_to_host", *this);
   if (size() == 0) return;
+  if (device().device_type != kDLCPU) return to_device(*this, cpu_device()).copy_to_host(dst, as);
   Shape strides = array_detail::compact_strides(shape_);
   DLTensor o{};
   o.data = dst;

@@ -2,7 +2,12 @@
 // updates with NumPy's same_kind rule, and the named functions.
 #include "tessera/array/elementwise.h"
 
+#include <algorithm>
+#include <span>
+
+#include "array/device_internal.h"
 #include "array/internal.h"
+#include "ops/dispatch_new_outputs.h"
 #include "tessera/array/creation.h"
 #include "tessera/ops/library.h"
 
@@ -13,8 +18,7 @@ using array_detail::raise;
 namespace {
 
 const ops::OpDef& find(const std::string& op) {
-  ops::ensure_registered();
-  const ops::OpDef* def = ops::find_op(op);
+  const ops::OpDef* def = array_detail::find_registered_op(op);
   if (!def) raise(Error::Kind::Value, op, "no operator with this name is registered");
   return *def;
 }
@@ -38,9 +42,76 @@ Array out_of_range_comparison(const std::string& op, const Operand& a, const Ope
   return full(arr->shape(), value, bool_);
 }
 
+// One or two array operands go straight to dispatch (no vector of operands, no copies).
+Array unary(const std::string& op, const Array& x) {
+  const Array* arrays[1] = {&x};
+  return array_detail::run_elementwise(op, arrays, 1);
+}
+
+
+Array binary(const std::string& op, const Operand& a, const Operand& b) {
+  const Array* x = a.array();
+  const Array* y = b.array();
+  if (x && y) {
+    const Array* arrays[2] = {x, y};
+    return array_detail::run_elementwise(op, arrays, 2);
+  }
+  if (!x && !y) return apply_op(op, {a, b});
+  // One weak scalar: its dtype follows the array's (NEP 50), as materialize() decides.
+  const Array& arr = x ? *x : *y;
+  array_detail::check_defined(op, arr, x ? "operand 0" : "operand 1");
+  const Scalar& value = (x ? b : a).scalar();
+  Array scalar;
+  try {
+    scalar = array_detail::scalar_array(value, array_detail::weak_dtype(value, arr.dtype()));
+  } catch (const Error& e) {
+    raise(e.kind(), op, e.what());
+  }
+  const Array* arrays[2] = {x ? x : &scalar, x ? &scalar : y};
+  return array_detail::run_elementwise(op, arrays, 2);
+}
+
 Array compare(const std::string& op, const Operand& a, const Operand& b) {
   Array fixed = out_of_range_comparison(op, a, b);
-  return fixed.defined() ? fixed : apply_op(op, {a, b});
+  return fixed.defined() ? fixed : binary(op, a, b);
+}
+
+// The result of an in-place operator on `a`: its shape must be a's and its dtype cast to a's
+// under same_kind (NumPy's messages).
+void check_inplace_result(const std::string& op, const Array& a, std::span<const int64_t> shape, DataType r) {
+  if (!std::equal(shape.begin(), shape.end(), a.shape().begin(), a.shape().end()))
+    raise(Error::Kind::Value, op,
+          "non-broadcastable output operand with shape " + array_detail::shape_str(a.shape()) +
+              " doesn't match the broadcast shape " + array_detail::shape_str(shape));
+  if (!can_cast(r, a.dtype(), Casting::SameKind))
+    raise(Error::Kind::Type, op,
+          "cannot cast ufunc '" + op + "' output from " + r.str() + " to " + a.dtype().str() +
+              " with casting rule 'same_kind'");
+}
+
+// a OP= b for CPU arrays that do not overlap (or are the same view): one planning pass,
+// the result checked when dispatch knows it. False when the general path must run.
+bool inplace_on_cpu(const std::string& op, const ops::OpDef& def, Array& a, const Array& b) {
+  if (a.device().device_type != kDLCPU || b.device().device_type != kDLCPU) return false;
+  if (array_detail::shares_storage(a, b) && !array_detail::same_view(a, b)) return false;
+  struct Target {
+    const std::string& op;
+    Array& a;
+    DLTensor da;
+    Array wider;  // the result, when its dtype is not a's (then cast into a)
+    DLTensor dw{};
+  } t{op, a, a.dl(), Array()};
+  DLTensor db = b.dl();
+  const DLTensor* in[2] = {&t.da, &db};
+  ops::call_with_new_outputs(def, in, 2, [&t](int, const int64_t* shape, int ndim, DataType r) -> DLTensor* {
+    check_inplace_result(t.op, t.a, {shape, static_cast<size_t>(ndim)}, r);
+    if (r == t.a.dtype()) return &t.da;
+    t.wider = array_detail::allocate(Dims(shape, shape + ndim), r);
+    t.dw = t.wider.dl();
+    return &t.dw;
+  });
+  if (t.wider.defined()) a.assign(t.wider);
+  return true;
 }
 
 // An integer clip bound beyond the range of x's integer dtype, pulled to its edge.
@@ -66,18 +137,24 @@ Array apply_op(const std::string& op, const std::vector<Operand>& operands) {
 Array& inplace(const std::string& op, Array& a, const Operand& b) {
   array_detail::check_writeable(op, a);
   const ops::OpDef& def = find(op);
+  if (const Array* bb = b.array()) {
+    array_detail::check_defined(op, *bb, "operand 1");
+    if (inplace_on_cpu(op, def, a, *bb)) return a;
+  } else if (a.device().device_type == kDLCPU) {  // a weak scalar takes a's dtype (NEP 50)
+    Array scalar;
+    try {
+      scalar = array_detail::scalar_array(b.scalar(), array_detail::weak_dtype(b.scalar(), a.dtype()));
+    } catch (const Error& e) {
+      raise(e.kind(), op, e.what());
+    }
+    if (inplace_on_cpu(op, def, a, scalar)) return a;
+  }
   std::vector<Array> in = array_detail::materialize(op, {Operand(a), b});
-  DLTensor da = a.dl(), db = in[1].dl();
-  ops::CallPlan plan = ops::plan_call(def, {&da, &db});
-  if (plan.shape != a.shape())
-    raise(Error::Kind::Value, op,
-          "non-broadcastable output operand with shape " + array_detail::shape_str(a.shape()) +
-              " doesn't match the broadcast shape " + array_detail::shape_str(plan.shape));
+  if (!same_device(in[1].device(), a.device())) in[1] = array_detail::match_device(op, in[1], a.device());
+  DLTensor da = a.dl(), db = in[1].dl(), pa = array_detail::planning_view(da), pb = array_detail::planning_view(db);
+  ops::CallPlan plan = ops::plan_call(def, {&pa, &pb});
   const DataType r = plan.sig.outputs[0];
-  if (!can_cast(r, a.dtype(), Casting::SameKind))
-    raise(Error::Kind::Type, op,
-          "cannot cast ufunc '" + op + "' output from " + r.str() + " to " + a.dtype().str() +
-              " with casting rule 'same_kind'");
+  check_inplace_result(op, a, plan.shape, r);
   Array other = in[1];
   if (array_detail::shares_storage(other, a) && !array_detail::same_view(other, a)) other = other.copy();
   if (r == a.dtype()) {
@@ -91,70 +168,70 @@ Array& inplace(const std::string& op, Array& a, const Operand& b) {
 
 Array astype(const Array& x, DataType dtype, bool copy) { return x.astype(dtype, copy); }
 
-Array abs(const Array& x) { return apply_op("abs", {x}); }
-Array acos(const Array& x) { return apply_op("acos", {x}); }
-Array acosh(const Array& x) { return apply_op("acosh", {x}); }
-Array asin(const Array& x) { return apply_op("asin", {x}); }
-Array asinh(const Array& x) { return apply_op("asinh", {x}); }
-Array atan(const Array& x) { return apply_op("atan", {x}); }
-Array atanh(const Array& x) { return apply_op("atanh", {x}); }
-Array bitwise_invert(const Array& x) { return apply_op("bitwise_invert", {x}); }
-Array ceil(const Array& x) { return apply_op("ceil", {x}); }
-Array cos(const Array& x) { return apply_op("cos", {x}); }
-Array cosh(const Array& x) { return apply_op("cosh", {x}); }
-Array exp(const Array& x) { return apply_op("exp", {x}); }
-Array expm1(const Array& x) { return apply_op("expm1", {x}); }
-Array floor(const Array& x) { return apply_op("floor", {x}); }
-Array isfinite(const Array& x) { return apply_op("isfinite", {x}); }
-Array isinf(const Array& x) { return apply_op("isinf", {x}); }
-Array isnan(const Array& x) { return apply_op("isnan", {x}); }
-Array log(const Array& x) { return apply_op("log", {x}); }
-Array log10(const Array& x) { return apply_op("log10", {x}); }
-Array log1p(const Array& x) { return apply_op("log1p", {x}); }
-Array log2(const Array& x) { return apply_op("log2", {x}); }
-Array logical_not(const Array& x) { return apply_op("logical_not", {x}); }
-Array negative(const Array& x) { return apply_op("negative", {x}); }
-Array positive(const Array& x) { return apply_op("positive", {x}); }
-Array reciprocal(const Array& x) { return apply_op("reciprocal", {x}); }
-Array round(const Array& x) { return apply_op("round", {x}); }
-Array sign(const Array& x) { return apply_op("sign", {x}); }
-Array signbit(const Array& x) { return apply_op("signbit", {x}); }
-Array sin(const Array& x) { return apply_op("sin", {x}); }
-Array sinh(const Array& x) { return apply_op("sinh", {x}); }
-Array sqrt(const Array& x) { return apply_op("sqrt", {x}); }
-Array square(const Array& x) { return apply_op("square", {x}); }
-Array tan(const Array& x) { return apply_op("tan", {x}); }
-Array tanh(const Array& x) { return apply_op("tanh", {x}); }
-Array trunc(const Array& x) { return apply_op("trunc", {x}); }
+Array abs(const Array& x) { return unary("abs", x); }
+Array acos(const Array& x) { return unary("acos", x); }
+Array acosh(const Array& x) { return unary("acosh", x); }
+Array asin(const Array& x) { return unary("asin", x); }
+Array asinh(const Array& x) { return unary("asinh", x); }
+Array atan(const Array& x) { return unary("atan", x); }
+Array atanh(const Array& x) { return unary("atanh", x); }
+Array bitwise_invert(const Array& x) { return unary("bitwise_invert", x); }
+Array ceil(const Array& x) { return unary("ceil", x); }
+Array cos(const Array& x) { return unary("cos", x); }
+Array cosh(const Array& x) { return unary("cosh", x); }
+Array exp(const Array& x) { return unary("exp", x); }
+Array expm1(const Array& x) { return unary("expm1", x); }
+Array floor(const Array& x) { return unary("floor", x); }
+Array isfinite(const Array& x) { return unary("isfinite", x); }
+Array isinf(const Array& x) { return unary("isinf", x); }
+Array isnan(const Array& x) { return unary("isnan", x); }
+Array log(const Array& x) { return unary("log", x); }
+Array log10(const Array& x) { return unary("log10", x); }
+Array log1p(const Array& x) { return unary("log1p", x); }
+Array log2(const Array& x) { return unary("log2", x); }
+Array logical_not(const Array& x) { return unary("logical_not", x); }
+Array negative(const Array& x) { return unary("negative", x); }
+Array positive(const Array& x) { return unary("positive", x); }
+Array reciprocal(const Array& x) { return unary("reciprocal", x); }
+Array round(const Array& x) { return unary("round", x); }
+Array sign(const Array& x) { return unary("sign", x); }
+Array signbit(const Array& x) { return unary("signbit", x); }
+Array sin(const Array& x) { return unary("sin", x); }
+Array sinh(const Array& x) { return unary("sinh", x); }
+Array sqrt(const Array& x) { return unary("sqrt", x); }
+Array square(const Array& x) { return unary("square", x); }
+Array tan(const Array& x) { return unary("tan", x); }
+Array tanh(const Array& x) { return unary("tanh", x); }
+Array trunc(const Array& x) { return unary("trunc", x); }
 
-Array add(const Operand& a, const Operand& b) { return apply_op("add", {a, b}); }
-Array atan2(const Operand& a, const Operand& b) { return apply_op("atan2", {a, b}); }
-Array bitwise_and(const Operand& a, const Operand& b) { return apply_op("bitwise_and", {a, b}); }
-Array bitwise_left_shift(const Operand& a, const Operand& b) { return apply_op("bitwise_left_shift", {a, b}); }
-Array bitwise_or(const Operand& a, const Operand& b) { return apply_op("bitwise_or", {a, b}); }
-Array bitwise_right_shift(const Operand& a, const Operand& b) { return apply_op("bitwise_right_shift", {a, b}); }
-Array bitwise_xor(const Operand& a, const Operand& b) { return apply_op("bitwise_xor", {a, b}); }
-Array copysign(const Operand& a, const Operand& b) { return apply_op("copysign", {a, b}); }
-Array divide(const Operand& a, const Operand& b) { return apply_op("divide", {a, b}); }
+Array add(const Operand& a, const Operand& b) { return binary("add", a, b); }
+Array atan2(const Operand& a, const Operand& b) { return binary("atan2", a, b); }
+Array bitwise_and(const Operand& a, const Operand& b) { return binary("bitwise_and", a, b); }
+Array bitwise_left_shift(const Operand& a, const Operand& b) { return binary("bitwise_left_shift", a, b); }
+Array bitwise_or(const Operand& a, const Operand& b) { return binary("bitwise_or", a, b); }
+Array bitwise_right_shift(const Operand& a, const Operand& b) { return binary("bitwise_right_shift", a, b); }
+Array bitwise_xor(const Operand& a, const Operand& b) { return binary("bitwise_xor", a, b); }
+Array copysign(const Operand& a, const Operand& b) { return binary("copysign", a, b); }
+Array divide(const Operand& a, const Operand& b) { return binary("divide", a, b); }
 Array equal(const Operand& a, const Operand& b) { return compare("equal", a, b); }
-Array floor_divide(const Operand& a, const Operand& b) { return apply_op("floor_divide", {a, b}); }
+Array floor_divide(const Operand& a, const Operand& b) { return binary("floor_divide", a, b); }
 Array greater(const Operand& a, const Operand& b) { return compare("greater", a, b); }
 Array greater_equal(const Operand& a, const Operand& b) { return compare("greater_equal", a, b); }
-Array hypot(const Operand& a, const Operand& b) { return apply_op("hypot", {a, b}); }
+Array hypot(const Operand& a, const Operand& b) { return binary("hypot", a, b); }
 Array less(const Operand& a, const Operand& b) { return compare("less", a, b); }
 Array less_equal(const Operand& a, const Operand& b) { return compare("less_equal", a, b); }
-Array logaddexp(const Operand& a, const Operand& b) { return apply_op("logaddexp", {a, b}); }
-Array logical_and(const Operand& a, const Operand& b) { return apply_op("logical_and", {a, b}); }
-Array logical_or(const Operand& a, const Operand& b) { return apply_op("logical_or", {a, b}); }
-Array logical_xor(const Operand& a, const Operand& b) { return apply_op("logical_xor", {a, b}); }
-Array maximum(const Operand& a, const Operand& b) { return apply_op("maximum", {a, b}); }
-Array minimum(const Operand& a, const Operand& b) { return apply_op("minimum", {a, b}); }
-Array multiply(const Operand& a, const Operand& b) { return apply_op("multiply", {a, b}); }
-Array nextafter(const Operand& a, const Operand& b) { return apply_op("nextafter", {a, b}); }
+Array logaddexp(const Operand& a, const Operand& b) { return binary("logaddexp", a, b); }
+Array logical_and(const Operand& a, const Operand& b) { return binary("logical_and", a, b); }
+Array logical_or(const Operand& a, const Operand& b) { return binary("logical_or", a, b); }
+Array logical_xor(const Operand& a, const Operand& b) { return binary("logical_xor", a, b); }
+Array maximum(const Operand& a, const Operand& b) { return binary("maximum", a, b); }
+Array minimum(const Operand& a, const Operand& b) { return binary("minimum", a, b); }
+Array multiply(const Operand& a, const Operand& b) { return binary("multiply", a, b); }
+Array nextafter(const Operand& a, const Operand& b) { return binary("nextafter", a, b); }
 Array not_equal(const Operand& a, const Operand& b) { return compare("not_equal", a, b); }
-Array pow(const Operand& a, const Operand& b) { return apply_op("pow", {a, b}); }
-Array remainder(const Operand& a, const Operand& b) { return apply_op("remainder", {a, b}); }
-Array subtract(const Operand& a, const Operand& b) { return apply_op("subtract", {a, b}); }
+Array pow(const Operand& a, const Operand& b) { return binary("pow", a, b); }
+Array remainder(const Operand& a, const Operand& b) { return binary("remainder", a, b); }
+Array subtract(const Operand& a, const Operand& b) { return binary("subtract", a, b); }
 
 Array clip(const Array& x, const Operand& lo, const Operand& hi) {
   array_detail::check_defined("clip", x);

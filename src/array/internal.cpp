@@ -1,6 +1,8 @@
 // Helpers of the array layer: errors, shapes, scalar conversion and elementwise calls.
 #include "array/internal.h"
 
+#include "array/device_internal.h"
+
 #include "ops/dispatch_new_outputs.h"
 
 #include <algorithm>
@@ -18,19 +20,23 @@ void check_defined(const std::string& fn, const Array& a, const std::string& wha
   if (!a.defined()) raise(Error::Kind::Value, fn, what + " is undefined (a default-constructed Array)");
 }
 
-std::string shape_str(const Shape& shape) {
+void raise_undefined(const char* fn, const char* what) {
+  raise(Error::Kind::Value, fn, std::string(what) + " is undefined (a default-constructed Array)");
+}
+
+std::string shape_str(std::span<const int64_t> shape) {
   std::string s = "(";
   for (size_t d = 0; d < shape.size(); ++d) s += (d ? ", " : "") + std::to_string(shape[d]);
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-int64_t numel(const Shape& shape) {
+int64_t numel(std::span<const int64_t> shape) {
   int64_t n = 1;
   for (int64_t e : shape) n *= e;
   return n;
 }
 
-Shape compact_strides(const Shape& shape) {
+Shape compact_strides(std::span<const int64_t> shape) {
   Shape s(shape.size(), 1);
   for (size_t d = shape.size(); d-- > 1;) s[d - 1] = s[d] * std::max<int64_t>(shape[d], 1);
   return s;
@@ -72,17 +78,18 @@ Shape broadcast_shapes(const std::string& fn, const std::vector<Shape>& shapes) 
   return out;
 }
 
-Array allocate(const Shape& shape, DataType dtype) {
+Array allocate(const Dims& shape, DataType dtype, const char* fn) {
   int64_t n = 1;
   for (int64_t e : shape) {
-    if (e < 0) raise(Error::Kind::Value, "empty", "negative dimensions are not allowed: " + shape_str(shape));
+    if (e < 0) raise(Error::Kind::Value, fn, "negative dimensions are not allowed: " + shape_str(shape));
     if (e > 0 && n > std::numeric_limits<int64_t>::max() / 8 / e)
-      raise(Error::Kind::Value, "empty", "array is too big: " + shape_str(shape));
+      raise(Error::Kind::Value, fn, "array is too big: " + shape_str(shape));
     n *= e;
   }
-  if (!is_array_dtype(dtype)) raise(Error::Kind::Type, "empty", "unsupported dtype " + dtype.str());
-  auto storage = Storage::allocate(n * dtype.bytes());
-  return Array(std::move(storage), dtype, shape, compact_strides(shape), 0);
+  if (!is_array_dtype(dtype)) raise(Error::Kind::Type, fn, "unsupported dtype " + dtype.str());
+  Dims strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * std::max<int64_t>(shape[d], 1);
+  return Array(Storage::allocate(n * dtype.bytes()), dtype, shape, std::move(strides), 0);
 }
 
 bool int_out_of_range(const Scalar& v, DataType t) {
@@ -173,9 +180,14 @@ Array run_elementwise(const std::string& op, const std::vector<Array>& inputs) {
   return run_elementwise(op, ptrs.data(), static_cast<int>(ptrs.size()));
 }
 
+const ops::OpDef* find_registered_op(const std::string& op) {
+  static const bool registered = (ops::ensure_registered(), true);
+  (void)registered;
+  return ops::find_op(op);
+}
+
 Array run_elementwise(const std::string& op, const Array* const* inputs, int n) {
-  ops::ensure_registered();
-  const ops::OpDef* def = ops::find_op(op);
+  const ops::OpDef* def = find_registered_op(op);
   if (!def) raise(Error::Kind::Value, op, "no operator with this name is registered");
   if (def->num_outputs != 1) raise(Error::Kind::Value, op, "has several outputs; call ops::call directly");
   constexpr int kStack = 8;  // operands of common operators, without allocating
@@ -185,16 +197,29 @@ Array run_elementwise(const std::string& op, const Array* const* inputs, int n) 
   std::vector<const DLTensor*> heap_ptrs(n > kStack ? n : 0);
   DLTensor* dls = n > kStack ? heap_dls.data() : stack_dls;
   const DLTensor** ptrs = n > kStack ? heap_ptrs.data() : stack_ptrs;
+  std::vector<Array> placed;  // empty when every operand is on the CPU (device.h's rules)
+  const DLDevice device = place_operands(op, inputs, n, &placed);
   for (int i = 0; i < n; ++i) {
     if (!inputs[i]->defined()) check_defined(op, *inputs[i], "operand " + std::to_string(i));
-    dls[i] = inputs[i]->dl();
+    dls[i] = placed.empty() ? inputs[i]->dl() : placed[i].dl();
     ptrs[i] = &dls[i];
+  }
+  if (device.device_type != kDLCPU) {  // plan on metadata, allocate on the device, run there
+    std::vector<DLTensor> views;
+    for (int i = 0; i < n; ++i) views.push_back(planning_view(dls[i]));
+    std::vector<const DLTensor*> view_ptrs;
+    for (const DLTensor& v : views) view_ptrs.push_back(&v);
+    ops::CallPlan plan = ops::plan_call(*def, view_ptrs);
+    Array out = allocate_on(plan.shape, plan.sig.outputs[0], device);
+    DLTensor o = out.dl();
+    ops::call(*def, std::vector<const DLTensor*>(ptrs, ptrs + n), {&o});
+    return out;
   }
   // One planning pass: dispatch asks for the result once it knows its shape and dtype.
   Array out;
   DLTensor o{};
   ops::call_with_new_outputs(*def, ptrs, n, [&out, &o](int, const int64_t* shape, int ndim, DataType dtype) {
-    out = allocate(Shape(shape, shape + ndim), dtype);
+    out = allocate(Dims(shape, shape + ndim), dtype);
     o = out.dl();
     return &o;
   });

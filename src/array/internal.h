@@ -2,6 +2,7 @@
 // one elementwise operator on arrays.
 #pragma once
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,16 @@ namespace tessera::array_detail {
 
 [[noreturn]] void raise(Error::Kind kind, const std::string& fn, const std::string& msg);
 void check_defined(const std::string& fn, const Array& a, const std::string& what = "array");
+// The same without building strings unless it raises (hot paths: data(), dl()).
+[[noreturn]] void raise_undefined(const char* fn, const char* what);
+inline void check_defined(const char* fn, const Array& a, const char* what = "array") {
+  if (!a.defined()) raise_undefined(fn, what);
+}
 
-std::string shape_str(const Shape& shape);
-int64_t numel(const Shape& shape);
-Shape compact_strides(const Shape& shape);
+// Shape helpers take a span, so Shape and an Array's Dims pass without a copy.
+std::string shape_str(std::span<const int64_t> shape);
+int64_t numel(std::span<const int64_t> shape);
+Shape compact_strides(std::span<const int64_t> shape);
 // NumPy's AxisError text, raised as OpError(Value): "fn: axis 3 is out of bounds for array
 // of dimension 2".
 int normalize_axis(const std::string& fn, int64_t axis, int ndim);
@@ -23,8 +30,9 @@ std::vector<int> normalize_axes(const std::string& fn, const std::vector<int>& a
 // NumPy's broadcast of shapes (OpError(Value) naming fn when they do not broadcast).
 Shape broadcast_shapes(const std::string& fn, const std::vector<Shape>& shapes);
 
-// A new compact CPU array, uninitialized.
-Array allocate(const Shape& shape, DataType dtype);
+// A new compact CPU array, uninitialized. A shape whose size in bytes overflows int64 is
+// OpError(Value) "fn: array is too big: (...)", naming the function that wanted it.
+Array allocate(const Dims& shape, DataType dtype, const char* fn = "empty");
 
 // A scalar stored as dtype t with NumPy's assignment rules: integers out of t's range are
 // OpError(Overflow) ("Python integer 1000 out of bounds for int8"), floats truncate
@@ -45,6 +53,10 @@ bool shares_storage(const Array& a, const Array& b);
 bool same_view(const Array& a, const Array& b);
 // Raises OpError(Value) naming fn unless `a` is writeable.
 void check_writeable(const std::string& fn, const Array& a);
+
+// ops::find_op after ops::ensure_registered, which runs once per process (a function-local
+// static: one load on later calls, where std::call_once costs a TLS round trip each time).
+const ops::OpDef* find_registered_op(const std::string& op);
 
 // Runs the elementwise operator `op` on arrays (already materialized) into a new array.
 Array run_elementwise(const std::string& op, const std::vector<Array>& inputs);

@@ -180,7 +180,7 @@ Array take(const Array& x, const Array& indices, std::optional<int> axis) {
   Array src = axis ? x : reshape(x, {-1});
   DLTensor xd = src.dl(), id = indices.dl();
   ops::OutputPlan plan = ops::plan_take(&xd, &id, axis.value_or(0));
-  Array out = empty(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "take");
   DLTensor o = out.dl();
   ops::take(&xd, &id, axis.value_or(0), &o);
   return out;
@@ -191,7 +191,7 @@ Array take_along_axis(const Array& x, const Array& indices, int axis) {
   array_detail::check_defined("take_along_axis", indices, "indices");
   DLTensor xd = x.dl(), id = indices.dl();
   ops::OutputPlan plan = ops::plan_take_along_axis(&xd, &id, axis);
-  Array out = empty(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "take_along_axis");
   DLTensor o = out.dl();
   ops::take_along_axis(&xd, &id, axis, &o);
   return out;

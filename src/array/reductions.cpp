@@ -2,6 +2,7 @@
 // allocates it and runs the operator.
 #include "tessera/array/reductions.h"
 
+#include "array/device_internal.h"
 #include "array/internal.h"
 #include "tessera/array/views.h"
 #include "tessera/ops/reduction.h"
@@ -16,9 +17,9 @@ Array reduce(const std::string& op, const Array& x, const Axes& axis, bool keepd
   // axis=() reduces nothing: reduce a new length-1 last axis instead, which gives x's
   // shape with the reduction's dtype and values (sum of one element, var 0, ...).
   if (!axis.is_all() && axis.list().empty()) return reduce(op, expand_dims(x, -1), Axes{-1}, false, dtype, correction);
-  DLTensor xd = x.dl();
-  ops::ReducePlan plan = ops::plan_reduce(op, &xd, axis.list(), keepdims, dtype, static_cast<int64_t>(correction));
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  DLTensor xd = x.dl(), xp = array_detail::planning_view(xd);
+  ops::ReducePlan plan = ops::plan_reduce(op, &xp, axis.list(), keepdims, dtype, static_cast<int64_t>(correction));
+  Array out = array_detail::allocate_on(plan.shape, plan.dtype, x.device());
   DLTensor o = out.dl();
   ops::reduce(op, &xd, axis.list(), keepdims, dtype, &o, correction);
   return out;
@@ -33,7 +34,7 @@ Array cumulative(const std::string& op, const Array& x, std::optional<int> axis,
   array_detail::check_defined(op, x);
   DLTensor xd = x.dl();
   ops::OutputPlan plan = ops::plan_cumulative(op, &xd, axis, dtype, include_initial);
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, op.c_str());
   DLTensor o = out.dl();
   ops::cumulative(op, &xd, axis, dtype, include_initial, &o);
   return out;
@@ -78,7 +79,7 @@ Array matmul(const Array& a, const Array& b) {
   array_detail::check_defined("matmul", b, "operand 1");
   DLTensor ad = a.dl(), bd = b.dl();
   ops::OutputPlan plan = ops::plan_matmul(&ad, &bd);
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "matmul");
   DLTensor o = out.dl();
   ops::matmul(&ad, &bd, &o);
   return out;
@@ -89,7 +90,7 @@ Array tensordot(const Array& a, const Array& b, int axes) {
   array_detail::check_defined("tensordot", b, "operand 1");
   DLTensor ad = a.dl(), bd = b.dl();
   ops::OutputPlan plan = ops::plan_tensordot(&ad, &bd, axes);
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "tensordot");
   DLTensor o = out.dl();
   ops::tensordot(&ad, &bd, axes, &o);
   return out;
@@ -100,7 +101,7 @@ Array tensordot(const Array& a, const Array& b, const std::vector<int>& axes_a, 
   array_detail::check_defined("tensordot", b, "operand 1");
   DLTensor ad = a.dl(), bd = b.dl();
   ops::OutputPlan plan = ops::plan_tensordot(&ad, &bd, axes_a, axes_b);
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "tensordot");
   DLTensor o = out.dl();
   ops::tensordot(&ad, &bd, axes_a, axes_b, &o);
   return out;
@@ -111,7 +112,7 @@ Array vecdot(const Array& a, const Array& b, int axis) {
   array_detail::check_defined("vecdot", b, "operand 1");
   DLTensor ad = a.dl(), bd = b.dl();
   ops::OutputPlan plan = ops::plan_vecdot(&ad, &bd, axis);
-  Array out = array_detail::allocate(plan.shape, plan.dtype);
+  Array out = array_detail::allocate(plan.shape, plan.dtype, "vecdot");
   DLTensor o = out.dl();
   ops::vecdot(&ad, &bd, axis, &o);
   return out;

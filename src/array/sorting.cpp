@@ -16,6 +16,12 @@ namespace {
 
 [[noreturn]] void fail(Error::Kind kind, const std::string& msg) { throw Error(kind, msg); }
 
+// These run on the host: device arrays raise rather than come back on the CPU.
+void check_on_cpu(const std::string& fn, const Array& x) {
+  if (x.defined() && x.device().device_type != kDLCPU)
+    fail(Error::Kind::Value, fn + ": runs on the CPU only; copy the array there first (to_device)");
+}
+
 int checked_axis(const std::string& fn, int axis, int ndim) {
   if (ndim == 0) fail(Error::Kind::Value, fn + ": the array must have at least one dimension");
   if (axis < -ndim || axis >= ndim)
@@ -71,6 +77,7 @@ std::vector<int64_t> row_order(const Array& rows, bool descending) {
 
 Array argsort_impl(const std::string& fn, const Array& x, int axis, bool descending) {
   if (!x.defined()) fail(Error::Kind::Value, fn + ": the array is undefined");
+  check_on_cpu(fn, x);
   const int ax = checked_axis(fn, axis, x.ndim());
   Array rows = moveaxis(x, {ax}, {-1}).copy();
   if (rows.size() == 0) return moveaxis(empty(rows.shape(), int64), {-1}, {ax});
@@ -90,6 +97,8 @@ Array sort(const Array& x, int axis, bool descending, bool) {
 
 Array searchsorted(const Array& x1, const Array& x2, bool right, const Array* sorter) {
   if (!x1.defined() || !x2.defined()) fail(Error::Kind::Value, "searchsorted: an array is undefined");
+  check_on_cpu("searchsorted", x1);
+  check_on_cpu("searchsorted", x2);
   if (x1.ndim() != 1) fail(Error::Kind::Value, "searchsorted: x1 must be one-dimensional");
   Array sorted = x1;
   if (sorter) {

@@ -406,15 +406,15 @@ void call(const OpDef& op, const std::vector<const DLTensor*>& inputs, const std
 
 void call_with_new_outputs(const OpDef& op, const DLTensor* const* inputs, int num_inputs,
                            const OutputFactory& make_output) {
-  if (detail::cuda_call()) {  // the GPU hook takes vectors; outputs follow the inputs' device
-    std::vector<const DLTensor*> in(inputs, inputs + std::max(num_inputs, 0));
-    if (any_on_cuda(in, {})) {
-      CallPlan plan = plan_call(op, in);
-      std::vector<DLTensor*> out;
-      for (int j = 0; j < op.num_outputs; ++j)
-        out.push_back(make_output(j, plan.shape.data(), static_cast<int>(plan.shape.size()), plan.sig.outputs[j]));
-      return call(op, in, out);
-    }
+  bool on_cuda = false;  // checked without a vector: CPU calls allocate nothing here
+  for (int i = 0; i < num_inputs && !on_cuda; ++i) on_cuda = inputs[i] && inputs[i]->device.device_type == kDLCUDA;
+  if (on_cuda && detail::cuda_call()) {  // the GPU hook takes vectors; outputs follow the inputs' device
+    std::vector<const DLTensor*> in(inputs, inputs + num_inputs);
+    CallPlan plan = plan_call(op, in);
+    std::vector<DLTensor*> out;
+    for (int j = 0; j < op.num_outputs; ++j)
+      out.push_back(make_output(j, plan.shape.data(), static_cast<int>(plan.shape.size()), plan.sig.outputs[j]));
+    return call(op, in, out);
   }
   Call c(op);
   c.plan(inputs, num_inputs);

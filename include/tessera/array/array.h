@@ -9,8 +9,9 @@
 // Every operation runs through the operator library (ops::call and friends), which
 // receives DLTensor views of arrays (dl()). Errors are ops::OpError (alias tessera::Error),
 // whose kind() names NumPy's exception: Type (TypeError), Value (ValueError), Index
-// (IndexError), Overflow (OverflowError). Arrays live on the CPU today; DLPack imports of
-// other devices keep their device and support views, and operators reject them.
+// (IndexError), Overflow (OverflowError). Arrays live on the CPU or on a CUDA device
+// (device.h: creation, copies, the mixed-device rules); DLPack imports of other devices
+// keep their device and support views, and operators reject them.
 //
 // Thread safety: distinct Array objects may be used from different threads, including
 // views of one storage; one Array object must not be modified while another thread uses it.
@@ -23,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tessera/array/dims.h"
 #include "tessera/array/dtype.h"
 #include "tessera/array/index.h"
 #include "tessera/array/scalar.h"
@@ -32,17 +34,31 @@
 namespace tessera {
 
 using Error = ops::OpError;
+// Shapes passed to functions. An Array holds its shape and strides as Dims (dims.h), which
+// converts to and from Shape.
 using Shape = std::vector<int64_t>;
 
 // Memory shared by an array and its views. Non-copyable; held through shared_ptr.
+//
+// allocate() makes one heap block for small arrays (kInlineBytes or less): the shared_ptr
+// control block, the Storage and the data after them, so a small result costs one
+// allocation. Larger data gets its own aligned buffer, freed when the Storage dies (a
+// weak_ptr then keeps only the control block alive, not the data).
 class Storage {
+  struct Key {  // only Storage's factories construct one (make_shared needs a public constructor)
+    explicit Key() = default;
+  };
+
  public:
+  static constexpr int64_t kInlineBytes = 256;
+
   // nbytes of CPU memory, 64-byte aligned (at least one byte is allocated).
   static std::shared_ptr<Storage> allocate(int64_t nbytes);
   // Memory owned elsewhere (DLPack imports): `release` runs exactly once, when the last
   // array using it is destroyed. nbytes is -1 when unknown.
   static std::shared_ptr<Storage> adopt(void* data, DLDevice device, std::function<void()> release,
                                         int64_t nbytes = -1);
+  explicit Storage(Key) {}
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage();
@@ -52,8 +68,8 @@ class Storage {
   int64_t nbytes() const { return nbytes_; }
 
  private:
-  Storage() = default;
   void* data_ = nullptr;
+  void* owned_ = nullptr;  // a separate aligned buffer of allocate(), freed by the destructor
   DLDevice device_{kDLCPU, 0};
   int64_t nbytes_ = -1;
   std::function<void()> release_;
@@ -97,7 +113,7 @@ class Array {
   Array() = default;
   // A view of `storage`. Raises OpError(Value) for a negative extent, a dtype arrays do
   // not hold, or (when the storage's size is known) an element outside it.
-  Array(std::shared_ptr<Storage> storage, DataType dtype, Shape shape, Shape strides, int64_t byte_offset,
+  Array(std::shared_ptr<Storage> storage, DataType dtype, Dims shape, Dims strides, int64_t byte_offset,
         bool writeable = true);
 
   Array(const Array&) = default;
@@ -111,9 +127,9 @@ class Array {
 
   bool defined() const { return storage_ != nullptr; }
   DataType dtype() const { return dtype_; }
-  const Shape& shape() const { return shape_; }
+  const Dims& shape() const { return shape_; }
   int64_t shape(int axis) const;  // negative axes count from the end
-  const Shape& strides() const { return strides_; }  // in elements
+  const Dims& strides() const { return strides_; }  // in elements
   int ndim() const { return static_cast<int>(shape_.size()); }
   int64_t size() const;
   int64_t itemsize() const { return dtype_.bytes(); }
@@ -187,7 +203,7 @@ class Array {
 
   std::shared_ptr<Storage> storage_;
   DataType dtype_;
-  Shape shape_, strides_;
+  Dims shape_, strides_;
   int64_t offset_ = 0;
   bool writeable_ = true;
 };

@@ -9,8 +9,8 @@
 // runs exactly once, when the last array viewing the memory is destroyed, or before
 // from_dlpack throws (OpError(Type) for an unsupported dtype, OpError(Value) for a bad
 // tensor or an unsupported major version). A read-only tensor gives a read-only array
-// (writing it raises OpError(Value)). Tensors of other devices are accepted (views work;
-// operators need CPU arrays).
+// (writing it raises OpError(Value)). kDLCUDA tensors give device arrays (operators run on
+// the GPU, see device.h); tensors of other devices are accepted for views only.
 #pragma once
 #include "tessera/array/array.h"
 #include "tessera/dlpack.h"
