@@ -22,5 +22,6 @@ void register_defop(nb::module_& m);     // bind_defop.cpp: operators defined in
 void register_ops_numpy(nb::module_& m);  // bind_ops_numpy.cpp: ts.ops.<name> on NumPy arrays
 void register_array(nb::module_& m);     // bind_array.cpp: tessera.Array and Device
 void register_array_api(nb::module_& m);  // bind_array_api.cpp: dtypes and the namespace's functions
+void register_set_ops(nb::module_& m);   // bind_set_ops.cpp: unique_*, isin, diff, linalg factorizations
 
 }  // namespace tessera::python

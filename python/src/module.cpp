@@ -20,5 +20,6 @@ NB_MODULE(_core, m) {
   register_ops_numpy(oplib);
   nb::module_ xp = m.def_submodule("xp", "the array namespace's functions (tessera wraps them with their signatures)");
   register_array_api(xp);
+  register_set_ops(xp);
   register_array(m);
 }

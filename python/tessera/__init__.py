@@ -13,12 +13,12 @@
 from . import _namespace
 from ._namespace import *  # noqa: F401,F403 - the array namespace
 from ._namespace import __array_api_version__, __array_namespace_info__  # noqa: F401
-from . import ops, te
+from . import linalg, ops, te
 from ._build import Kernel, build, lower
 from ._defop import AllTypes, FloatTypes, IntegerTypes, NumericTypes, Operator, defop
 from .te import create_schedule
 
 __version__ = "0.1.0"
 
-__all__ = list(_namespace.__all__) + ["te", "ops", "lower", "build", "Kernel", "defop", "Operator", "create_schedule",
+__all__ = list(_namespace.__all__) + ["linalg", "te", "ops", "lower", "build", "Kernel", "defop", "Operator", "create_schedule",
            "AllTypes", "NumericTypes", "IntegerTypes", "FloatTypes"]

@@ -6,8 +6,10 @@ the computation live in C++. ``ts.Array``'s operators are C++ methods with no Py
 """
 import builtins as _builtins
 import math as _math
+from typing import NamedTuple as _NamedTuple
 
 from ._core import Array, Device
+from ._core import _cuda_device_count
 from ._core import cpu as _cpu
 from ._core import xp as _xp
 
@@ -393,6 +395,53 @@ def unique_values(x, /):
     return _xp.unique_values(x)
 
 
+class UniqueAllResult(_NamedTuple):
+    values: Array
+    indices: Array
+    inverse_indices: Array
+    counts: Array
+
+
+class UniqueCountsResult(_NamedTuple):
+    values: Array
+    counts: Array
+
+
+class UniqueInverseResult(_NamedTuple):
+    values: Array
+    inverse_indices: Array
+
+
+def unique_all(x, /):
+    """Sorted distinct values of x, the flat index of each one's first occurrence, the index
+    of each element's value (x's shape) and the counts. Every NaN is distinct (the standard;
+    NumPy 2's unique_all)."""
+    return UniqueAllResult(*_xp.unique_all(x))
+
+
+def unique_counts(x, /):
+    """Sorted distinct values of x and how often each occurs (every NaN is distinct)."""
+    return UniqueCountsResult(*_xp.unique_counts(x))
+
+
+def unique_inverse(x, /):
+    """Sorted distinct values of x and the index of each element's value (x's shape)."""
+    return UniqueInverseResult(*_xp.unique_inverse(x))
+
+
+def isin(x1, x2, /, *, invert=False):
+    """Whether each element of x1 occurs in x2 (standard revision 2025.12; NumPy 2's isin)."""
+    return _xp.isin(x1, x2, invert)
+
+
+# ---- utility ------------------------------------------------------------------------------
+
+
+def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
+    """The n-th forward difference along axis, after joining prepend and append (NumPy's diff)."""
+    return _xp.diff(x, axis, n, prepend, append)
+
+
 # ---- inspection ---------------------------------------------------------------------------
 
 
@@ -410,7 +459,8 @@ class _Info:
         return {"real floating": float64, "complex floating": None, "integral": int64, "indexing": int64}
 
     def devices(self):
-        return [_cpu]
+        # The CPU, then every CUDA device the driver sees (none without a GPU).
+        return [_cpu] + [Device("cuda", i) for i in range(_cuda_device_count())]
 
     def dtypes(self, *, device=None, kind=None):
         _xp.astype(zeros(0), float64, False, device)
@@ -435,4 +485,5 @@ __all__ = (["Array", "Device", "dtype", "__array_api_version__", "__array_namesp
             "cumulative_sum", "cumulative_prod", "matmul", "matrix_transpose", "tensordot", "vecdot",
             "broadcast_arrays", "broadcast_shapes", "broadcast_to", "concat", "expand_dims", "flip", "moveaxis",
             "permute_dims", "repeat", "reshape", "roll", "squeeze", "stack", "tile", "unstack", "take",
-            "take_along_axis", "nonzero", "sort", "argsort", "searchsorted", "unique_values"] + list(_UNARY) + list(_BINARY))
+            "take_along_axis", "nonzero", "sort", "argsort", "searchsorted", "unique_values",
+            "unique_all", "unique_counts", "unique_inverse", "isin", "diff"] + list(_UNARY) + list(_BINARY))

@@ -53,9 +53,28 @@ def _run(planned, run, out):
     return out
 
 
+def _reduce_no_axes(op, x, keepdims, dtype, out, correction):
+    """NumPy's axis=(): nothing is reduced. The operator library reads an empty axis list as
+    "every axis", so the array namespace (whose C++ reductions take axis=() as NumPy) answers."""
+    from . import _namespace as ns
+
+    kwargs = {"axis": (), "keepdims": keepdims}
+    if op in ("sum", "prod"):
+        kwargs["dtype"] = None if dtype is None else getattr(ns, _dtype_name(dtype))
+    if op in ("var", "std"):
+        kwargs["correction"] = correction
+    result = np.array(getattr(ns, op)(ns.asarray(x), **kwargs), copy=True)
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
 def reduce(op, x, axis=None, keepdims=False, dtype=None, out=None, correction=0):
     """sum, prod, min, max, mean, var, std, argmin, argmax, all, any, count_nonzero."""
     x = np.asarray(x)
+    if isinstance(axis, (tuple, list)) and len(axis) == 0:
+        return _reduce_no_axes(op, x, keepdims, dtype, out, correction)
     axes, dt = _axes(x, axis), _dtype_name(dtype)
     planned = _ops.plan_reduce(op, _spec(x), axes, keepdims, dt, int(correction))
     return _run(planned, lambda o: _ops.reduce(op, _spec(x), axes, keepdims, dt, o, float(correction)), out)
