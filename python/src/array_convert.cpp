@@ -378,7 +378,7 @@ std::optional<DataType> optional_dtype(nb::handle h) {
 }
 
 void check_device(nb::handle device, const char* fn) {
-  if (device.is_none() || nb::isinstance<Device>(device)) return;
+  if (device.is_none() || (nb::isinstance<Device>(device) && nb::cast<const Device&>(device).type == kDLCPU)) return;
   if (nb::isinstance<nb::str>(device) && nb::cast<std::string>(device) == "cpu") return;
   throw nb::value_error((std::string(fn) + ": unsupported device " + nb::cast<std::string>(nb::repr(device)) +
                          " (tessera arrays live on the CPU)").c_str());
@@ -397,11 +397,18 @@ Array from_dlpack_object(nb::handle obj) {
     throw nb::type_error(("from_dlpack: an object of type " + py_type_name(obj) +
                           " does not support DLPack (no __dlpack__ method)").c_str());
   nb::object cap;
+  // A CUDA producer orders its work before tessera's stream (the legacy default, 1).
+  nb::object stream = nb::none();
+  if (nb::hasattr(obj, "__dlpack_device__")) {
+    nb::object dev = obj.attr("__dlpack_device__")();
+    if (nb::len(dev) == 2 && nb::cast<int>(dev[0]) == kDLCUDA) stream = nb::int_(1);
+  }
   try {
-    cap = obj.attr("__dlpack__")(nb::arg("max_version") = nb::make_tuple(1, 0));
+    cap = stream.is_none() ? obj.attr("__dlpack__")(nb::arg("max_version") = nb::make_tuple(1, 0))
+                           : obj.attr("__dlpack__")(nb::arg("stream") = stream, nb::arg("max_version") = nb::make_tuple(1, 0));
   } catch (const nb::python_error& e) {
     if (!e.matches(PyExc_TypeError)) throw;  // an older producer without max_version
-    cap = obj.attr("__dlpack__")();
+    cap = stream.is_none() ? obj.attr("__dlpack__")() : obj.attr("__dlpack__")(nb::arg("stream") = stream);
   }
   if (!PyCapsule_CheckExact(cap.ptr())) buffer_error("from_dlpack: __dlpack__ did not return a capsule");
   return from_capsule(cap);
@@ -450,7 +457,9 @@ Shape shape_arg(nb::handle h, const char* fn) {
 }
 
 nb::object to_numpy(const Array& x) {
-  if (x.device().device_type != kDLCPU) buffer_error("cannot convert an array on a non-CPU device to NumPy");
+  if (x.device().device_type != kDLCPU)
+    throw nb::type_error(("cannot convert an array on " + device_name(x.device().device_type, x.device().device_id) +
+                          " to NumPy implicitly; copy it to the host first with x.to_device('cpu')").c_str());
   nb::object np = numpy();
   if (x.dtype() == bfloat16) {
     nb::object bf16;

@@ -9,6 +9,7 @@
 #include <nanobind/nanobind.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tessera/array/all.h"
@@ -46,6 +47,24 @@ std::optional<DataType> optional_dtype(nb::handle h);
 // device=None or the CPU (tessera's Device, "cpu"); anything else raises ValueError.
 void check_device(nb::handle device, const char* fn);
 
+// Devices (bind_device.cpp): None -> nullopt; tessera.Device, "cpu", "cuda", "cuda:N",
+// torch.device and CuPy devices -> the DLDevice; anything else raises ValueError.
+std::optional<DLDevice> device_arg(nb::handle device, const char* fn);
+nb::object device_object(DLDevice device);
+std::string device_name(int type, int id);  // "cpu", "cuda:0"
+// a on `device` (a itself when device is None or a is there); place_like defaults to
+// like's device (the *_like functions).
+Array place(const Array& a, nb::handle device, const char* fn);
+Array place_like(const Array& a, nb::handle device, const Array& like, const char* fn);
+// The DLPack stream argument of a producer: None/-1/1 need nothing (tessera runs on the
+// legacy default stream), 0 raises ValueError, another stream waits for the device;
+// CPU arrays take None only (BufferError otherwise).
+void sync_for_stream(const Array& x, nb::handle stream, const char* fn);
+int cuda_device_count();  // 0 without a driver
+// The device of an operator's inputs: 0-d CPU arrays (scalars) move to a CUDA operand's
+// device; other mixes raise ValueError naming fn.
+DLDevice place_inputs(const std::string& fn, std::vector<Array>* inputs);
+
 // DLPack: a capsule for x (versioned when asked), and an Array from a producer or a capsule.
 nb::object dlpack_capsule(const Array& x, bool versioned);
 Array from_dlpack_object(nb::handle obj);
@@ -65,7 +84,7 @@ inline constexpr const char* kFastOps[] = {"add", "subtract", "multiply", "divid
 bool fast_eligible(const Array& x, const Array& y);
 Array fast_binary(int op_index, const Array& x, const Array& y);
 
-// The CPU device object (one instance).
+// A device object: the CPU (tessera.cpu) or a CUDA device (DLPack device type and id).
 struct Device {
   int type = kDLCPU;
   int id = 0;

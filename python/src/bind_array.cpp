@@ -13,6 +13,7 @@
 
 #include "array_convert.h"
 #include "bindings.h"
+#include "tessera/array/device.h"
 #include "tessera/ops/dispatch.h"
 #include "tessera/ops/library.h"
 
@@ -198,7 +199,13 @@ nb::object tolist(const Array& x) {
 }
 
 nb::object numpy_repr(const Array& x, bool repr) {
-  if (x.device().device_type != kDLCPU) return nb::str(x.describe().c_str());
+  if (x.device().device_type != kDLCPU) {  // the host copy's text, naming the device
+    if (x.device().device_type != kDLCUDA) return nb::str(x.describe().c_str());
+    std::string text = nb::cast<std::string>(numpy_repr(to_device(x, cpu_device()), repr));
+    if (!repr || text.empty() || text.back() != ')') return nb::str(text.c_str());
+    text.insert(text.size() - 1, ", device='" + device_name(x.device().device_type, x.device().device_id) + "'");
+    return nb::str(text.c_str());
+  }
   nb::object np = nb::module_::import_("numpy");
   nb::object arr = to_numpy(x);
   // NumPy's default integer is the 'l' spelling of int64; nanobind's views use 'q'.
@@ -279,16 +286,30 @@ PyType_Slot array_slots[] = {{Py_bf_getbuffer, reinterpret_cast<void*>(&get_buff
 }  // namespace
 
 void register_array(nb::module_& m) {
-  nb::class_<Device>(m, "Device", "A device arrays live on (tessera arrays live on the CPU).")
+  nb::class_<Device>(m, "Device", "A device arrays live on: the CPU or a CUDA device.")
+      .def("__init__", [](Device* self, nb::handle spec, nb::handle index) {
+        std::optional<DLDevice> d = device_arg(spec, "Device");
+        if (!d) throw nb::value_error("Device: expected 'cpu', 'cuda' or 'cuda:N'");
+        if (!index.is_none()) {
+          if (d->device_type != kDLCUDA) throw nb::value_error("Device: only CUDA devices take an index");
+          d->device_id = nb::cast<int>(index);
+        }
+        new (self) Device{static_cast<int>(d->device_type), d->device_id};
+      }, nb::arg("device"), nb::arg("index").none() = nb::none())
+      .def_prop_ro("type", [](const Device& d) { return d.type == kDLCPU ? "cpu" : d.type == kDLCUDA ? "cuda" : "other"; })
+      .def_prop_ro("index", [](const Device& d) -> nb::object {
+        return d.type == kDLCPU ? nb::none() : nb::object(nb::int_(d.id));
+      })
       .def("__eq__", [](const Device& a, nb::handle b) {
         if (!nb::isinstance<Device>(b)) return false;
         const Device& d = nb::cast<const Device&>(b);
         return a.type == d.type && a.id == d.id;
       })
       .def("__hash__", [](const Device& d) { return d.type * 1000 + d.id; })
-      .def("__repr__", [](const Device&) { return "Device('cpu')"; })
-      .def("__str__", [](const Device&) { return "cpu"; });
+      .def("__repr__", [](const Device& d) { return "Device('" + device_name(d.type, d.id) + "')"; })
+      .def("__str__", [](const Device& d) { return device_name(d.type, d.id); });
   m.attr("cpu") = nb::cast(Device{});
+  m.def("_cuda_device_count", &cuda_device_count);
 
   auto cls = nb::class_<Array>(m, "Array", "An n-dimensional array (NumPy's ndarray, Array API's array).",
                               nb::type_slots(array_slots));
@@ -308,11 +329,7 @@ void register_array(nb::module_& m) {
         return nb::tuple(out);
       })
       .def_prop_ro("writeable", &Array::writeable)
-      .def_prop_ro("device", [](const Array& x) {
-        if (x.device().device_type != kDLCPU)
-          throw nb::value_error("this array lives on a device tessera cannot compute on");
-        return Device{};
-      })
+      .def_prop_ro("device", [](const Array& x) { return device_object(x.device()); })
       .def_prop_ro("T", [](const Array& x) {
         if (x.ndim() > 2) throw nb::value_error("T: the array must have at most 2 dimensions; use mT or permute_dims");
         return x.T();
@@ -329,9 +346,13 @@ void register_array(nb::module_& m) {
       .def("item", &item)
       .def("tolist", &tolist)
       .def("to_device", [](const Array& x, nb::handle device, nb::handle stream) {
-        check_device(device, "to_device");
-        if (!stream.is_none()) throw nb::value_error("to_device: stream must be None for the CPU");
-        return x;
+        std::optional<DLDevice> d = device_arg(device, "to_device");
+        if (!stream.is_none() && x.device().device_type != kDLCUDA && (!d || d->device_type != kDLCUDA))
+          throw nb::value_error("to_device: stream must be None for the CPU");
+        if (!d || same_device(*d, x.device())) return x;
+        // Copies are synchronous; a stream asks that work queued on it be done first.
+        if (!stream.is_none() && x.device().device_type == kDLCUDA) sync_for_stream(x, stream, "to_device");
+        return to_device(x, *d);
       }, nb::arg("device").none(), nb::kw_only(), nb::arg("stream").none() = nb::none())
       .def("__array_namespace__", [](const Array&, nb::handle api_version) {
         if (!api_version.is_none()) {
@@ -349,21 +370,35 @@ void register_array(nb::module_& m) {
           PyErr_SetString(PyExc_BufferError, msg.c_str());
           throw nb::python_error();
         };
-        if (!stream.is_none()) buffer_error("__dlpack__: stream must be None for CPU arrays");
-        if (!dl_device.is_none()) {
+        std::optional<bool> want_copy;
+        if (!copy.is_none()) want_copy = nb::cast<bool>(copy);
+        Array out = x;
+        if (!dl_device.is_none()) {  // another device: a copy there, unless copies are forbidden
           auto d = int_pair(dl_device, "dl_device");
-          if (d.first != static_cast<int>(x.device().device_type) || d.second != x.device().device_id)
-            buffer_error("__dlpack__: cannot export to device (" + std::to_string(d.first) + ", " +
-                         std::to_string(d.second) + "); tessera does not copy across devices");
+          DLDevice target{static_cast<DLDeviceType>(d.first), d.second};
+          if (!same_device(target, x.device())) {
+            if (want_copy == false || (target.device_type != kDLCPU && target.device_type != kDLCUDA))
+              buffer_error("__dlpack__: cannot export to device (" + std::to_string(d.first) + ", " +
+                           std::to_string(d.second) + ")" + (want_copy == false ? " without a copy" : ""));
+            try {
+              out = to_device(x, target);
+            } catch (const Error& e) {  // no GPU, say: the export is impossible
+              buffer_error(std::string("__dlpack__: cannot export to device ") +
+                           device_name(target.device_type, target.device_id) + ": " + e.what());
+            }
+            want_copy = false;  // already a fresh copy
+          }
+        }
+        if (same_device(out.device(), x.device())) {
+          if (!stream.is_none() && x.device().device_type != kDLCUDA) buffer_error("__dlpack__: stream must be None for CPU arrays");
+          sync_for_stream(x, stream, "__dlpack__");
         }
         bool versioned = false;
         if (!max_version.is_none()) {
           auto v = int_pair(max_version, "max_version");
           versioned = v.first >= 1;
         }
-        std::optional<bool> want_copy;
-        if (!copy.is_none()) want_copy = nb::cast<bool>(copy);
-        Array out = want_copy == true ? x.copy() : x;
+        if (want_copy == true) out = out.copy();
         // The legacy struct cannot say "read-only": export a copy unless copies are forbidden.
         if (!versioned && !out.writeable()) {
           if (want_copy == false)

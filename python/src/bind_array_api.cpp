@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "array_convert.h"
+#include "tessera/array/device.h"
 #include "bindings.h"
 
 namespace tessera::python {
@@ -207,80 +208,99 @@ void register_elementwise(nb::module_& m) {
     return tessera::where(cond, a.get(), b.get());
   });
   def_any(m, "astype", +[](nb::handle x, nb::handle dtype, bool copy, nb::handle device) {
-    check_device(device, "astype");
-    return tessera::astype(array_arg(x, "astype"), dtype_arg(dtype), copy);
+    Array a = array_arg(x, "astype");
+    std::optional<DLDevice> d = device_arg(device, "astype");
+    if (d && !same_device(*d, a.device())) return tessera::astype(to_device(a, *d), dtype_arg(dtype), false);
+    return tessera::astype(a, dtype_arg(dtype), copy);
   });
 }
 
 void register_creation(nb::module_& m) {
   def_any(m, "asarray", +[](nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy) {
-    check_device(device, "asarray");
-    return asarray_object(obj, optional_dtype(dtype), optional_bool(copy, "asarray", "copy"));
+    std::optional<DLDevice> d = device_arg(device, "asarray");
+    std::optional<bool> want_copy = optional_bool(copy, "asarray", "copy");
+    Array a = asarray_object(obj, optional_dtype(dtype), want_copy);  // copy= holds on the source's device
+    if (!d || same_device(*d, a.device())) return a;
+    if (want_copy == false)
+      throw nb::value_error(("asarray: copy=False, but the object is on " + device_name(a.device().device_type, a.device().device_id) +
+                             ", not " + device_name(d->device_type, d->device_id)).c_str());
+    return to_device(a, *d);
   });
   def_any(m, "from_dlpack", +[](nb::handle x, nb::handle device, nb::handle copy) {
-    if (!device.is_none() && !nb::isinstance<Device>(device) &&
-        !(nb::isinstance<nb::str>(device) && nb::cast<std::string>(device) == "cpu")) {
-      PyErr_SetString(PyExc_BufferError, "from_dlpack: tessera can only import to the CPU device");
-      throw nb::python_error();
-    }
+    std::optional<DLDevice> d = device_arg(device, "from_dlpack");
     Array a = from_dlpack_object(x);
+    if (d && !same_device(*d, a.device())) {
+      if (!copy.is_none() && !nb::cast<bool>(copy)) {
+        PyErr_SetString(PyExc_BufferError, ("from_dlpack: copy=False, but the tensor is on " +
+                                            device_name(a.device().device_type, a.device().device_id)).c_str());
+        throw nb::python_error();
+      }
+      try {
+        return to_device(a, *d);
+      } catch (const Error& e) {  // no GPU, say
+        PyErr_SetString(PyExc_BufferError, ("from_dlpack: cannot copy the tensor from " +
+                                            device_name(a.device().device_type, a.device().device_id) + " to " +
+                                            device_name(d->device_type, d->device_id) + ": " + e.what()).c_str());
+        throw nb::python_error();
+      }
+    }
     return !copy.is_none() && nb::cast<bool>(copy) ? a.copy() : a;
   });
   def_any(m, "arange", +[](nb::handle start, nb::handle stop, nb::handle step, nb::handle dtype, nb::handle device) {
-    check_device(device, "arange");
+    (void)device_arg(device, "arange");
     Scalar st = scalar_arg(start, "arange", "start");
-    if (stop.is_none()) return tessera::arange(0, st, scalar_arg(step, "arange", "step"), optional_dtype(dtype));
-    return tessera::arange(st, scalar_arg(stop, "arange", "stop"), scalar_arg(step, "arange", "step"),
-                           optional_dtype(dtype));
+    if (stop.is_none()) return place(tessera::arange(0, st, scalar_arg(step, "arange", "step"), optional_dtype(dtype)), device, "arange");
+    return place(tessera::arange(st, scalar_arg(stop, "arange", "stop"), scalar_arg(step, "arange", "step"),
+                           optional_dtype(dtype)), device, "arange");
   });
   def_any(m, "empty", +[](nb::handle shape, nb::handle dtype, nb::handle device) {
-    check_device(device, "empty");
-    return tessera::empty(shape_arg(shape, "empty"), optional_dtype(dtype).value_or(float64));
+    (void)device_arg(device, "empty");
+    return place(tessera::empty(shape_arg(shape, "empty"), optional_dtype(dtype).value_or(float64)), device, "empty");
   });
   def_any(m, "zeros", +[](nb::handle shape, nb::handle dtype, nb::handle device) {
-    check_device(device, "zeros");
-    return tessera::zeros(shape_arg(shape, "zeros"), optional_dtype(dtype).value_or(float64));
+    (void)device_arg(device, "zeros");
+    return place(tessera::zeros(shape_arg(shape, "zeros"), optional_dtype(dtype).value_or(float64)), device, "zeros");
   });
   def_any(m, "ones", +[](nb::handle shape, nb::handle dtype, nb::handle device) {
-    check_device(device, "ones");
-    return tessera::ones(shape_arg(shape, "ones"), optional_dtype(dtype).value_or(float64));
+    (void)device_arg(device, "ones");
+    return place(tessera::ones(shape_arg(shape, "ones"), optional_dtype(dtype).value_or(float64)), device, "ones");
   });
   def_any(m, "full", +[](nb::handle shape, nb::handle value, nb::handle dtype, nb::handle device) {
-    check_device(device, "full");
-    return tessera::full(shape_arg(shape, "full"), scalar_arg(value, "full", "fill_value"), optional_dtype(dtype));
+    (void)device_arg(device, "full");
+    return place(tessera::full(shape_arg(shape, "full"), scalar_arg(value, "full", "fill_value"), optional_dtype(dtype)), device, "full");
   });
   def_any(m, "empty_like", +[](nb::handle x, nb::handle dtype, nb::handle device) {
-    check_device(device, "empty_like");
-    return tessera::empty_like(array_arg(x, "empty_like"), optional_dtype(dtype));
+    (void)device_arg(device, "empty_like");
+    return place_like(tessera::empty_like(array_arg(x, "empty_like"), optional_dtype(dtype)), device, array_arg(x, "empty_like"), "empty_like");
   });
   def_any(m, "zeros_like", +[](nb::handle x, nb::handle dtype, nb::handle device) {
-    check_device(device, "zeros_like");
-    return tessera::zeros_like(array_arg(x, "zeros_like"), optional_dtype(dtype));
+    (void)device_arg(device, "zeros_like");
+    return place_like(tessera::zeros_like(array_arg(x, "zeros_like"), optional_dtype(dtype)), device, array_arg(x, "zeros_like"), "zeros_like");
   });
   def_any(m, "ones_like", +[](nb::handle x, nb::handle dtype, nb::handle device) {
-    check_device(device, "ones_like");
-    return tessera::ones_like(array_arg(x, "ones_like"), optional_dtype(dtype));
+    (void)device_arg(device, "ones_like");
+    return place_like(tessera::ones_like(array_arg(x, "ones_like"), optional_dtype(dtype)), device, array_arg(x, "ones_like"), "ones_like");
   });
   def_any(m, "full_like", +[](nb::handle x, nb::handle value, nb::handle dtype, nb::handle device) {
-    check_device(device, "full_like");
-    return tessera::full_like(array_arg(x, "full_like"), scalar_arg(value, "full_like", "fill_value"),
-                              optional_dtype(dtype));
+    (void)device_arg(device, "full_like");
+    return place_like(tessera::full_like(array_arg(x, "full_like"), scalar_arg(value, "full_like", "fill_value"),
+                              optional_dtype(dtype)), device, array_arg(x, "full_like"), "full_like");
   });
   def_any(m, "linspace", +[](nb::handle start, nb::handle stop, nb::handle num, nb::handle dtype, nb::handle device,
                        nb::handle endpoint) {
-    check_device(device, "linspace");
+    (void)device_arg(device, "linspace");
     int64_t n = int64_arg(num, "linspace", "num");
     if (n < 0) throw nb::value_error(("linspace: num must be non-negative, got " + std::to_string(n)).c_str());
-    return tessera::linspace(scalar_arg(start, "linspace", "start").as_double(),
+    return place(tessera::linspace(scalar_arg(start, "linspace", "start").as_double(),
                              scalar_arg(stop, "linspace", "stop").as_double(), n, optional_dtype(dtype),
-                             bool_arg(endpoint, "linspace", "endpoint"));
+                             bool_arg(endpoint, "linspace", "endpoint")), device, "linspace");
   });
   def_any(m, "eye", +[](nb::handle n_rows, nb::handle n_cols, nb::handle k, nb::handle dtype, nb::handle device) {
-    check_device(device, "eye");
+    (void)device_arg(device, "eye");
     std::optional<int64_t> cols;
     if (!n_cols.is_none()) cols = int64_arg(n_cols, "eye", "n_cols");
-    return tessera::eye(int64_arg(n_rows, "eye", "n_rows"), cols, int64_arg(k, "eye", "k"),
-                        optional_dtype(dtype).value_or(float64));
+    return place(tessera::eye(int64_arg(n_rows, "eye", "n_rows"), cols, int64_arg(k, "eye", "k"),
+                        optional_dtype(dtype).value_or(float64)), device, "eye");
   });
   def_any(m, "tril", +[](nb::handle x, nb::handle k) { return tessera::tril(array_arg(x, "tril"), int64_arg(k, "tril", "k")); });
   def_any(m, "triu", +[](nb::handle x, nb::handle k) { return tessera::triu(array_arg(x, "triu"), int64_arg(k, "triu", "k")); });

@@ -7,6 +7,7 @@
 
 #include "array_convert.h"
 #include "bindings.h"
+#include "tessera/array/device.h"
 #include "tessera/ops/dispatch.h"
 #include "tessera/ops/library.h"
 
@@ -94,7 +95,7 @@ void register_ops_numpy(nb::module_& m) {
             if (name == kFastOps[i]) r = fast_binary(i, operands[0].array, operands[1].array);
         }
         if (!r.defined()) r = apply_op(name, ops_in);
-        return numpy_out ? to_numpy(r) : nb::cast(r);
+        return numpy_out && r.device().device_type == kDLCPU ? to_numpy(r) : nb::cast(r);
       }
       // Weak scalars take the arrays' promoted dtype, as apply_op would.
       std::vector<ops::PromotionOperand> promo;
@@ -113,17 +114,22 @@ void register_ops_numpy(nb::module_& m) {
         inputs.push_back(full({}, *o.scalar, t));
       }
     }
-    std::vector<DLTensor> in_dl;
+    const DLDevice device = place_inputs(name, &inputs);  // CUDA operands: results there too
+    std::vector<DLTensor> in_dl, plan_dl;
     in_dl.reserve(inputs.size());
-    std::vector<const DLTensor*> in_ptrs;
+    plan_dl.reserve(inputs.size());
+    std::vector<const DLTensor*> in_ptrs, plan_ptrs;
     for (const Array& a : inputs) {
       in_dl.push_back(a.dl());
       in_ptrs.push_back(&in_dl.back());
+      plan_dl.push_back(in_dl.back());
+      plan_dl.back().device = {kDLCPU, 0};  // planning reads metadata only
+      plan_ptrs.push_back(&plan_dl.back());
     }
     std::vector<Array> outputs;
     if (out.is_none()) {
-      ops::CallPlan plan = ops::plan_call(def, in_ptrs);
-      for (DataType t : plan.sig.outputs) outputs.push_back(empty(plan.shape, t));
+      ops::CallPlan plan = ops::plan_call(def, plan_ptrs);
+      for (DataType t : plan.sig.outputs) outputs.push_back(empty(plan.shape, t, device));
     } else {
       bool several = PyTuple_Check(out.ptr()) || PyList_Check(out.ptr());
       if (several) {
@@ -145,7 +151,9 @@ void register_ops_numpy(nb::module_& m) {
       ops::call(def, in_ptrs, out_ptrs);
     }
     if (!out.is_none()) return nb::borrow(out);
-    auto convert = [&](const Array& a) { return numpy_out ? to_numpy(a) : nb::cast(a); };
+    auto convert = [&](const Array& a) {
+      return numpy_out && a.device().device_type == kDLCPU ? to_numpy(a) : nb::cast(a);
+    };
     if (outputs.size() == 1) return convert(outputs[0]);
     nb::list results;
     for (const Array& a : outputs) results.append(convert(a));

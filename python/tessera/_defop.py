@@ -81,15 +81,23 @@ def _vector_lanes(dtypes):
     return max(4, 64 // max(_ITEMSIZE[d] for d in dtypes))
 
 
-def elementwise_schedule(outputs, inputs, ndim):
+def elementwise_schedule(outputs, inputs, ndim, target="cpu"):
     """The built-in elementwise schedule: intermediate stages inlined, the output's loops split
-    for vectors, the outer part parallel (rank 1 runs blocks of 4096 elements in parallel)."""
+    for vectors, the outer part parallel (rank 1 runs blocks of 4096 elements in parallel).
+    For target "cuda": the loops fused and split into blocks of 256 threads."""
     s = te.create_schedule([t.op for t in outputs])
     out_ops = {t.op for t in outputs}
     for st in s.stages:
         if st.op.kind == "compute" and st.op not in out_ops and not st.op.reduce_axis:
             st.compute_inline()
     if ndim == 0:
+        return s
+    if target == "cuda":
+        for op in out_ops:
+            st = s[op]
+            bx, tx = st.split(st.fuse(*st.op.axis), factor=256)
+            st.bind(bx, "blockIdx.x")
+            st.bind(tx, "threadIdx.x")
         return s
     lanes = _vector_lanes([t.dtype for t in list(inputs) + list(outputs)])
     for op in out_ops:
@@ -135,7 +143,8 @@ class _Generator:
         outputs = list(result) if isinstance(result, (tuple, list)) else [result]
         if not outputs or not all(isinstance(t, _core.Tensor) for t in outputs):
             raise TypeError(f"defop {self.name}: the function must return output tensor(s) or (schedule, args)")
-        return elementwise_schedule(outputs, placeholders, ndim), placeholders + outputs
+        target = variant.target if variant is not None else "cpu"
+        return elementwise_schedule(outputs, placeholders, ndim, target), placeholders + outputs
 
     def for_variant(self, variant):
         return self(variant.compute_dtypes[0], variant.ndim, variant)
@@ -161,8 +170,9 @@ def _split_args(name, dtype, args):
 class Operator:
     """An operator of the library, called on arrays: broadcasting, dtype dispatch, out=."""
 
-    def __init__(self, name, num_inputs=None, dtypes=None, ndims=None, doc=None):
+    def __init__(self, name, num_inputs=None, dtypes=None, ndims=None, doc=None, targets=None):
         self.name = name
+        self.targets = targets  # Python-defined operators with their own schedule: one target
         self.num_inputs = num_inputs
         self.dtypes = dtypes  # Python-defined operators: the dtypes inputs are converted to
         self.ndims = ndims
@@ -171,11 +181,29 @@ class Operator:
     def __call__(self, *args, out=None):
         if self.num_inputs is not None and len(args) != self.num_inputs:
             raise TypeError(f"{self.name}() takes {self.num_inputs} arrays, got {len(args)}")
+        if self.targets is not None:
+            _check_target(self.name, self.targets, args)
         # Conversion, NEP 50 promotion, dtype and rank checks and the call run in C++.
         return _call_arrays(self.name, args, out, self.dtypes, self.ndims)
 
     def __repr__(self):
         return f"<tessera operator {self.name}>"
+
+
+def _on_cuda(x):
+    device = getattr(x, "__dlpack_device__", None)
+    return device is not None and device()[0] == 2  # kDLCUDA
+
+
+def _check_target(name, targets, args):
+    """A schedule written for one target runs only on operands of that target."""
+    cuda = [_on_cuda(a) for a in args if not isinstance(a, (bool, int, float))]
+    if "cuda" not in targets and any(cuda):
+        raise ValueError(f"{name}: defined with target 'cpu'; its operands must be on the CPU "
+                         f"(copy them with to_device('cpu') or define it with target='cuda')")
+    if "cpu" not in targets and not all(cuda):
+        raise ValueError(f"{name}: defined with target 'cuda'; every array operand must be on a CUDA device "
+                         f"(copy it with ts.asarray(x, device='cuda'))")
 
 
 _python_ops = {}
@@ -189,8 +217,8 @@ def defop(name, target="cpu", auto_broadcast=True, dtype=AllTypes, ndim=tuple(ra
     """Registers the decorated function as operator `name`; see the module docstring."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"defop: name must be an identifier, got {name!r}")
-    if target not in ("cpu", "llvm"):
-        raise ValueError(f"defop {name}: target {target!r} is not supported yet (only 'cpu')")
+    if target not in ("cpu", "llvm", "cuda"):
+        raise ValueError(f"defop {name}: target {target!r} is not supported (use 'cpu' or 'cuda')")
     dtypes = _dtype_list(dtype)
     ndims = _ndim_list(ndim)
 
@@ -213,7 +241,10 @@ def defop(name, target="cpu", auto_broadcast=True, dtype=AllTypes, ndim=tuple(ra
             raise ValueError(f"defop {name}: the number of inputs and outputs must not depend on the dtype")
         (n_in, n_out), = counts
         _oplib.register_python_op(name, n_in, n_out, bool(auto_broadcast), signatures, ndims, gen.for_variant)
-        op = Operator(name, n_in, tuple(dtypes), tuple(ndims), fn.__doc__)
+        # Operators given by their compute alone get the built-in schedule of either target;
+        # a CUDA schedule checks its operands' device (CPU calls skip the check: hot path).
+        targets = ("cuda",) if target == "cuda" and not gen.inputs else None
+        op = Operator(name, n_in, tuple(dtypes), tuple(ndims), fn.__doc__, targets)
         _python_ops[name] = op
         return op
 

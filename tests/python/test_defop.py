@@ -204,7 +204,7 @@ def test_definition_errors():
     with pytest.raises(ValueError):
         ts.defop(name="add")(vadd_like)  # a built-in operator's name
     with pytest.raises(ValueError):
-        ts.defop(name="gpu_only_test", target="cuda")
+        ts.defop(name="tpu_only_test", target="tpu")  # target="cuda" is supported (test_gpu_interop.py)
     with pytest.raises(TypeError):
         ts.defop(name="bad_dtype_test", dtype=["float32", "complex128"])
     with pytest.raises(ValueError):

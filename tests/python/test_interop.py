@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tessera as ts
+from tessera import _core
 
 
 def test_numpy_to_tessera_shares_memory():
@@ -89,12 +90,13 @@ def test_dlpack_copy_and_device():
     c = ts.from_dlpack(t.__dlpack__(max_version=(1, 0), copy=True))
     c[0] = 7
     assert int(t[0]) == 1
-    with pytest.raises(BufferError):
-        t.__dlpack__(dl_device=(2, 0))
+    if _core._cuda_device_count() == 0:  # with a GPU these copy (test_gpu_interop.py)
+        with pytest.raises(BufferError):
+            t.__dlpack__(dl_device=(2, 0))
+        with pytest.raises(BufferError):
+            ts.from_dlpack(t, device="cuda")
     with pytest.raises(BufferError):
         t.__dlpack__(stream=1)
-    with pytest.raises(BufferError):
-        ts.from_dlpack(t, device="cuda")
     ro = ts.broadcast_to(t, (2, 3))
     with pytest.raises(BufferError):
         ro.__dlpack__(copy=False)  # a legacy capsule cannot carry the read-only flag
@@ -122,5 +124,5 @@ def test_torch_interop():
 def test_jax_interop():
     jnp = pytest.importorskip("jax.numpy")
     x = jnp.arange(4.0)
-    t = ts.from_dlpack(x)
-    np.testing.assert_array_equal(np.asarray(t), np.arange(4.0))
+    t = ts.from_dlpack(x)  # on the GPU where JAX has one: copy to the host explicitly
+    np.testing.assert_array_equal(np.asarray(t.to_device("cpu")), np.arange(4.0))
