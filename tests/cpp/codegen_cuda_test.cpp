@@ -79,7 +79,7 @@ TEST(CudaSource, SixteenBitFloatsComputeInFloatAndRoundOnce) {
 }
 
 TEST(CudaSource, IntegerSemanticsUseThePreludeHelpers) {
-  std::string div = source_of("floor_divide", DataType::Int(32), 2, ops::Layout::Strided);
+  std::string div = source_of("floor_divide", DataType::Int(64), 2, ops::Layout::Strided);
   EXPECT_TRUE(has(div, "tessera_floordiv(A[")) << div;
   EXPECT_TRUE(has(div, "template <class T> __device__ __forceinline__ T tessera_floordiv(T a, T b) {"));
   std::string shl = source_of("bitwise_left_shift", DataType::UInt(8));
