@@ -28,6 +28,7 @@
 #include "tessera/build_cuda.h"
 #include "tessera/ops/defop.h"
 #include "tessera/ops/library.h"
+#include "softmax_def.h"
 
 using namespace tessera;
 using ir::DataType;
@@ -124,13 +125,7 @@ CudaBuildOptions compact() {
 // sum, divide), mostly from L1/L2, and one write.
 constexpr int kSoftmaxThreads = 512;
 CudaKernel build_softmax(int64_t rows, int64_t cols) {
-  const DataType f32 = DataType::Float(32);
-  Tensor X = te::placeholder({rows, cols}, f32, "X");
-  ir::IterVar k1 = te::reduce_axis(0, cols, "k1"), k2 = te::reduce_axis(0, cols, "k2");
-  Tensor mx = te::compute({rows}, [&](Var i) { return te::max(X(i, k1->var), {k1}); }, "rowmax");
-  Tensor e = te::compute({rows, cols}, [&](Var i, Var j) { return ir::exp(X(i, j) - mx(i)); }, "e");
-  Tensor sum = te::compute({rows}, [&](Var i) { return te::sum(e(i, k2->var), {k2}); }, "rowsum");
-  Tensor Y = te::compute({rows, cols}, [&](Var i, Var j) { return e(i, j) / sum(i); }, "Y");
+  auto [X, mx, e, sum, Y] = bench::softmax_over_rows(rows, cols, DataType::Float(32));
   auto s = schedule::create_schedule({Y});
   auto y = s[Y];
   ir::IterVar row = y.axis()[0];

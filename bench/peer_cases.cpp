@@ -32,6 +32,7 @@
 #include "tessera/ops/defop.h"
 #include "tessera/ops/dispatch.h"
 #include "tessera/ops/library.h"
+#include "softmax_def.h"
 #include "tessera/ops/reduction.h"
 #include "tessera/runtime/threads.h"
 
@@ -59,12 +60,7 @@ BuildOptions compact() {
 // softmax over rows: max, exp, sum, divide; parallel over rows, all four steps of a row
 // together (exp inlined into the sum and the divide); the reductions keep 16 partials in a vector.
 Kernel build_softmax(int64_t rows, int64_t cols) {
-  Tensor X = te::placeholder({rows, cols}, F32, "X");
-  ir::IterVar k1 = te::reduce_axis(0, cols, "k1"), k2 = te::reduce_axis(0, cols, "k2");
-  Tensor mx = te::compute({rows}, [&](Var i) { return te::max(X(i, k1->var), {k1}); }, "rowmax");
-  Tensor e = te::compute({rows, cols}, [&](Var i, Var j) { return ir::exp(X(i, j) - mx(i)); }, "e");
-  Tensor sum = te::compute({rows}, [&](Var i) { return te::sum(e(i, k2->var), {k2}); }, "rowsum");
-  Tensor Y = te::compute({rows, cols}, [&](Var i, Var j) { return e(i, j) / sum(i); }, "Y");
+  auto [X, mx, e, sum, Y] = bench::softmax_over_rows(rows, cols, F32);
 
   // One parallel pass over rows: the row max, the row sum and the divide of a row run
   // together at the row loop (the max has two readers there, the sum's partials and Y).

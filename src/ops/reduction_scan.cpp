@@ -76,18 +76,32 @@ Expr scan_combine(const ScanInfo& info, const Expr& a, const Expr& b) {
   return info.is_sum ? a + b : a * b;
 }
 
+// The operands every scan variant takes: x (kept dimensions, then the scanned one of
+// extent len) and prev, the output read back one step behind.
+struct ScanOperands {
+  std::vector<Expr> shape;
+  Expr len;
+  te::Tensor x, prev;
+};
+
+ScanOperands scan_operands(const Variant& v) {
+  const int kept_rank = static_cast<int>(v.attrs[0]);
+  ScanOperands o;
+  for (int d = 0; d < kept_rank; ++d) o.shape.push_back(te::size_var("n" + std::to_string(d)));
+  o.len = te::size_var("len");
+  o.shape.push_back(o.len);
+  o.x = te::placeholder(o.shape, v.sig.inputs[0], "x");
+  o.prev = te::placeholder(o.shape, v.sig.outputs[0], "prev");
+  return o;
+}
+
 // Blocked mode (see the file comment): part[kept..., block, lane] folds the block's terms
 // in order; out reads it.
 Generated generate_blocked_scan(const ScanInfo& info, const Variant& v) {
   const int kept_rank = static_cast<int>(v.attrs[0]);
   const DataType t = v.sig.outputs[0];
   const int64_t lanes = scan_lanes(t);
-  std::vector<Expr> shape;
-  for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
-  Expr len = te::size_var("len");
-  shape.push_back(len);
-  te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
-  te::Tensor prev = te::placeholder(shape, t, "prev");
+  auto [shape, len, x, prev] = scan_operands(v);
   const Expr identity = scan_identity(info, t);
   // (value, taken) pairs: a term that is not taken leaves the value as it is (one masked
   // vector step per term; the flag is only there to carry the mask).
@@ -165,12 +179,7 @@ Generated generate_scan(const ScanInfo& info, const Variant& v) {
   const auto mode = static_cast<ScanMode>(v.attrs[1]);
   if (mode == ScanMode::Blocked) return generate_blocked_scan(info, v);
   const DataType t = v.sig.outputs[0];
-  std::vector<Expr> shape;
-  for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
-  Expr len = te::size_var("len");
-  shape.push_back(len);
-  te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
-  te::Tensor prev = te::placeholder(shape, t, "prev");
+  auto [shape, len, x, prev] = scan_operands(v);
   te::Tensor out = te::compute(
       shape,
       [&](const std::vector<ir::Var>& idx) {

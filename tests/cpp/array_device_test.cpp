@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "gpu_skip.h"
 #include "tessera/array/all.h"
 #include "tessera/array/device.h"
 #include "tessera/codegen/cuda.h"
@@ -15,13 +16,6 @@
 
 namespace tessera {
 namespace {
-
-#define SKIP_WITHOUT_GPU()                                                     \
-  do {                                                                         \
-    std::string why;                                                           \
-    if (!cuda::available(&why)) GTEST_SKIP() << "no GPU: " << why;             \
-    if (!codegen::nvrtc_available(&why)) GTEST_SKIP() << "no NVRTC: " << why; \
-  } while (0)
 
 std::vector<double> random_values(size_t n, int seed) {
   std::mt19937 rng(seed);

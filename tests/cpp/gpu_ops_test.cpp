@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "gpu_skip.h"
 #include "gpu_ops_harness.h"
 #include "tessera/build_cuda.h"
 #include "tessera/ops/library.h"
@@ -21,13 +22,6 @@ namespace {
 
 using gpu_test::Scenario;
 using ir::DataType;
-
-#define SKIP_WITHOUT_GPU()                                                     \
-  do {                                                                         \
-    std::string why;                                                           \
-    if (!cuda::available(&why)) GTEST_SKIP() << "no GPU: " << why;             \
-    if (!codegen::nvrtc_available(&why)) GTEST_SKIP() << "no NVRTC: " << why; \
-  } while (0)
 
 class CudaBackend : public gpu_test::Backend {
  public:

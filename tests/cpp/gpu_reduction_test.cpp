@@ -15,6 +15,7 @@
 #include <memory>
 #include <random>
 
+#include "gpu_skip.h"
 #include "gpu_reduction_variants.h"
 #include "tessera/build.h"
 #include "tessera/build_cuda.h"
@@ -26,13 +27,6 @@ namespace {
 
 using ir::DataType;
 using ops::GpuReduceMode;
-
-#define SKIP_WITHOUT_GPU()                                                     \
-  do {                                                                         \
-    std::string why;                                                           \
-    if (!cuda::available(&why)) GTEST_SKIP() << "no GPU: " << why;             \
-    if (!codegen::nvrtc_available(&why)) GTEST_SKIP() << "no NVRTC: " << why; \
-  } while (0)
 
 // ---- element conversion ----------------------------------------------------------------
 
