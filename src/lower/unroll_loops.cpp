@@ -37,7 +37,8 @@ class UnrolledSize : public IRVisitor {
 
  protected:
   void visit_for(const ForNode* op) override {
-    const int64_t* extent = as_const_int(simplify(op->extent));
+    const Expr simplified_extent = simplify(op->extent);
+    const int64_t* extent = as_const_int(simplified_extent);
     if (op->for_kind != ForKind::Unrolled || !extent || *extent <= 1) {
       IRVisitor::visit_for(op);
       return;
