@@ -558,6 +558,7 @@ FuzzResult run_program(uint64_t seed, const FuzzOptions& options) {
 }
 
 FuzzResult run_program_isolated(uint64_t seed, const FuzzOptions& options, int timeout_seconds) {
+  timeout_seconds *= kSanitizerSlowdown > 1 ? 2 : 1;
   int fds[2];
   if (pipe(fds) != 0) return run_program(seed, options);
   std::fflush(stdout);
