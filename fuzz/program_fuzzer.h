@@ -96,6 +96,10 @@ struct GeneratedProgram {
 // Fills *out as it goes, so after an exception it holds the program and steps so far.
 void generate_program(uint64_t seed, const GenOptions& options, GeneratedProgram* out);
 
+// The schedule of a generated program (schedule_fuzzer.cpp); records its steps in *out.
+schedule::Schedule random_schedule(uint64_t seed, const GenOptions& options, const Program& program,
+                                   GeneratedProgram* out);
+
 // Significand bits of a float type (11 for float16, 8 for bfloat16).
 int float_precision(ir::DataType t);
 

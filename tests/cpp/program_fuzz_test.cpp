@@ -16,9 +16,10 @@
 #include <string>
 
 #include "program_fuzzer.h"
-// The generator and the checker are compiled into this test: the CMake glob builds only
-// *_test.cpp files.
+// The generator (program and schedule halves) and the checker are compiled into this
+// test: the CMake glob builds only *_test.cpp files.
 #include "../../fuzz/program_fuzzer.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "../../fuzz/schedule_fuzzer.cpp"  // NOLINT(bugprone-suspicious-include)
 #include "program_fuzzer_lib.cpp"         // NOLINT(bugprone-suspicious-include)
 
 namespace tessera::fuzz {
