@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "value.h"
+#include "tessera/runtime/kernel_abi.h"
 
 namespace tessera::interp {
 
@@ -329,6 +330,8 @@ class Interpreter {
       case Intrinsic::ArgHandle: case Intrinsic::ArgInt: case Intrinsic::ArgFloat:
       case Intrinsic::ArgTypeCode: return eval_arg(op);
       case Intrinsic::ArgCount: return int_value(op->type, num_args_);
+      case Intrinsic::StreamingStoreBytes: return int_value(op->type, tessera_streaming_store_bytes());
+      case Intrinsic::StoreFence: return int_value(op->type, 0);  // stores here are ordered
       case Intrinsic::TensorData: case Intrinsic::TensorNDim: case Intrinsic::TensorShape:
       case Intrinsic::TensorStride: case Intrinsic::TensorHasStrides: case Intrinsic::TensorDTypeCode:
       case Intrinsic::TensorDTypeBits: case Intrinsic::TensorDTypeLanes:

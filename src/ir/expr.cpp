@@ -241,6 +241,8 @@ const char* to_string(Intrinsic op) {
     case Intrinsic::Reinterpret: return "reinterpret";
     case Intrinsic::FormatDType: return "dtype_name";
     case Intrinsic::FormatDevice: return "device_name";
+    case Intrinsic::StreamingStoreBytes: return "streaming_store_bytes";
+    case Intrinsic::StoreFence: return "store_fence";
   }
   return "?";
 }
@@ -296,6 +298,8 @@ CallRule rule_of(Intrinsic op) {
     case I::TensorByteOffset: return {CallShape::TensorField, 1, DataType::Int(64)};
     case I::Reinterpret: return {CallShape::Reinterpret, 1, {}};
     case I::FormatDType: case I::FormatDevice: return {CallShape::ArgAccess, 1, DataType::Int(64)};
+    case I::StreamingStoreBytes: return {CallShape::NoOperand, 0, DataType::Int(64)};
+    case I::StoreFence: return {CallShape::NoOperand, 0, DataType::Int(32)};
     default: return {CallShape::SameFloat, 1, {}};  // the unary float math functions
   }
 }

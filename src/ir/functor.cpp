@@ -125,7 +125,7 @@ class BufferRetarget : public IRMutator {
     Stmt s = IRMutator::mutate_store(op, self);
     const auto* store = s.as<StoreNode>();
     if (store->buffer.get() != from_) return s;
-    return StoreNode::make(to_, store->value, store->indices);
+    return StoreNode::make(to_, store->value, store->indices, store->hint);
   }
 
  private:
@@ -260,7 +260,7 @@ Stmt IRMutator::mutate_store(const StoreNode* op, const Stmt& self) {
   std::vector<Expr> idx;
   bool changed = mutate_all(op->indices, &idx);
   if (!changed && value.same_as(op->value)) return self;
-  return StoreNode::make(Buffer(op->buffer), value, std::move(idx));
+  return StoreNode::make(Buffer(op->buffer), value, std::move(idx), op->hint);
 }
 
 Stmt IRMutator::mutate_seq(const SeqNode* op, const Stmt& self) {

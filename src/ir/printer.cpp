@@ -110,7 +110,8 @@ class Printer {
       case StmtKind::For: return print_for(s.as<ForNode>(), indent);
       case StmtKind::Store: {
         const auto* op = s.as<StoreNode>();
-        return line(indent, cat({buffer(op->buffer.get()), "[", list(op->indices), "] = ", expr(op->value)}));
+        return line(indent, cat({op->hint == StoreHint::Streaming ? "streaming " : "", buffer(op->buffer.get()), "[",
+                                  list(op->indices), "] = ", expr(op->value)}));
       }
       case StmtKind::Seq: {
         const auto* op = s.as<SeqNode>();

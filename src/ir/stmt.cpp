@@ -45,6 +45,14 @@ const char* to_string(ForKind k) {
   return "?";
 }
 
+const char* to_string(StoreHint h) {
+  switch (h) {
+    case StoreHint::Normal: return "normal";
+    case StoreHint::Streaming: return "streaming";
+  }
+  return "?";
+}
+
 Stmt ForNode::make(Var var, Expr min, Expr extent, ForKind kind, Stmt body, std::string thread_tag) {
   if (!var.defined()) fail("For", "loop variable is undefined");
   std::string node = "For " + var.name();
@@ -66,7 +74,7 @@ Stmt ForNode::make(Var var, Expr min, Expr extent, ForKind kind, Stmt body, std:
                                               std::move(body), std::move(thread_tag)));
 }
 
-Stmt StoreNode::make(const Buffer& buffer, Expr value, std::vector<Expr> indices) {
+Stmt StoreNode::make(const Buffer& buffer, Expr value, std::vector<Expr> indices, StoreHint hint) {
   if (!buffer.defined()) fail("Store", "buffer is undefined");
   std::string node = "Store(" + buffer->name + ")";
   require(node, value, "value");
@@ -89,7 +97,7 @@ Stmt StoreNode::make(const Buffer& buffer, Expr value, std::vector<Expr> indices
   if (value.type().lanes != lanes)
     fail(node, "value has " + std::to_string(value.type().lanes) + " lane(s) but the index has " +
                    std::to_string(lanes));
-  return Stmt(std::make_shared<const StoreNode>(buffer.ptr(), std::move(value), std::move(indices)));
+  return Stmt(std::make_shared<const StoreNode>(buffer.ptr(), std::move(value), std::move(indices), hint));
 }
 
 Stmt SeqNode::make(std::vector<Stmt> seq) {

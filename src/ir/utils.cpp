@@ -192,7 +192,8 @@ class Comparer {
       }
       case StmtKind::Store: {
         const auto *x = a.as<StoreNode>(), *y = b.as<StoreNode>();
-        return x->buffer == y->buffer && eq(x->value, y->value) && eq(x->indices, y->indices);
+        return x->buffer == y->buffer && x->hint == y->hint && eq(x->value, y->value) &&
+               eq(x->indices, y->indices);
       }
       case StmtKind::Seq: {
         const auto *x = a.as<SeqNode>(), *y = b.as<SeqNode>();

@@ -53,7 +53,8 @@ class NestBuilder {
     if (!red) {
       std::vector<ir::Stmt> stores;
       for (size_t j = 0; j < body.size(); ++j)
-        stores.push_back(ir::StoreNode::make(s.op->outputs[j], ir::substitute(body[j], roots), out_index));
+        stores.push_back(ir::StoreNode::make(s.op->outputs[j], ir::substitute(body[j], roots), out_index,
+                                             s.stream_stores ? ir::StoreHint::Streaming : ir::StoreHint::Normal));
       return loops(s, 0, leaves.size(), guard(m.predicates, ir::SeqNode::make(stores)));
     }
 

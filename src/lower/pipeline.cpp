@@ -15,6 +15,7 @@
 #include "lower/unroll_loops.h"
 #include "lower/vectorize_loops.h"
 #include "lower/verify_gpu_schedule.h"
+#include "lower/version_streaming_stores.h"
 #include "tessera/dlpack.h"
 #include "tessera/ir/printer.h"
 #include "tessera/ir/simplify.h"
@@ -106,6 +107,8 @@ ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& a
   s = run.run("simplify", s, simplify_pass);
   s = run.run("vectorize_loops", s, vectorize_loops);
   s = run.run("unroll_loops", s, unroll_loops);
+  if (options.device_type == kDLCUDA) s = run.run("drop_streaming_hints", s, drop_streaming_hints);
+  else s = run.run("version_streaming_stores", s, version_streaming_stores);
   s = run.run("simplify", s, simplify_pass);
 
   ir::LoweredFunc func{name, loops.plan.params, s, false, options.target};

@@ -21,7 +21,7 @@ class Flatten : public ir::IRMutator {
     ir::Stmt s = IRMutator::mutate_store(op, self);
     const auto* store = s.as<ir::StoreNode>();
     const ir::Buffer& b = target(store->buffer.get());
-    return ir::StoreNode::make(b, store->value, {b.flat_index(store->indices)});
+    return ir::StoreNode::make(b, store->value, {b.flat_index(store->indices)}, store->hint);
   }
 
   ir::Stmt mutate_allocate(const ir::AllocateNode* op, const ir::Stmt& self) override {

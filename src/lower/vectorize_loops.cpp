@@ -210,7 +210,7 @@ class BodyVectorizer : public IRMutator {
     // Every lane writing one element (or a store the loop only repeats) is not a vector op.
     auto a = as_affine(index);
     if (!is_vector(index) || (a && is_const_int(a->stride, 0))) return fail(self);
-    return StoreNode::make(buffer, widen(value), {index});
+    return StoreNode::make(buffer, widen(value), {index}, op->hint);
   }
 
   Stmt mutate_for(const ForNode* op, const Stmt& self) override {

@@ -17,10 +17,12 @@ using reduction_detail::fail;
 
 int vector_lanes(DataType t) { return std::max(4, 64 / t.bytes()); }
 
-// Positional kernels: the leading axes fused and parallel, the last one in vectors.
+// Positional kernels: the leading axes fused and parallel, the last one in vectors;
+// large outputs stream their stores.
 void schedule_positional(schedule::Schedule& s, const te::Tensor& out, DataType t) {
   schedule::Stage st = s[out];
   std::vector<ir::IterVar> axes = st.axis();
+  st.stream_stores();
   if (axes.size() == 1) {
     auto [blocks, block] = st.split(axes[0], 4096);
     auto [vecs, lane] = st.split(block, vector_lanes(t));

@@ -17,12 +17,14 @@ int vector_lanes(const Signature& sig) {
 // Contiguous rank 1: blocks of 4096 elements run in parallel, vectors inside.
 // Strided rank k: the outer loop runs in parallel, the inner one in vectors (the vectorizer
 // adds a contiguous fast path when the inner strides turn out to be 1).
+// Both stream their stores: a large output then skips the read-for-ownership.
 void schedule_elementwise(schedule::Schedule& s, const te::Tensor& out, const Variant& v) {
   if (v.target == "cuda") return schedule_elementwise_gpu(s, out, v);
   if (v.ndim == 0) return;
   auto st = s[out];
   const auto& axes = st.axis();
   int lanes = vector_lanes(v.sig);
+  st.stream_stores();
   if (v.ndim == 1) {
     auto [blocks, block] = st.split(axes[0], 4096);
     auto [vecs, lane] = st.split(block, lanes);

@@ -246,6 +246,18 @@ Stage& Stage::set_scope(const std::string& scope) {
   return *this;
 }
 
+Stage& Stage::stream_stores() {
+  if (!node_->is_output)
+    fail(*node_, "stream_stores: only a kernel output's stores can stream (this stage is an intermediate)");
+  if (node_->op->kind != te::OpKind::Compute)
+    fail(*node_, "stream_stores: the stage computes nothing");
+  if (!node_->op->reduce_axis.empty())
+    fail(*node_, "stream_stores: a reduction reads its output back; cache_write it to \"local\" "
+                 "and stream the copy stage");
+  node_->stream_stores = true;
+  return *this;
+}
+
 // ---- Schedule ----------------------------------------------------------------------------
 
 Stage Schedule::operator[](const Operation& op) const {

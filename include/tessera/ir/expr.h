@@ -189,6 +189,12 @@ enum class Intrinsic : uint8_t {
   // "float32", FormatDevice(device_type) prints "cuda"; both are int64 values elsewhere.
   FormatDType, FormatDevice,
   Reinterpret,  // bit cast between types of equal total width
+  // Streaming (non-temporal) stores, see StoreHint (no operands):
+  // StreamingStoreBytes() -> int64: output size in bytes from which streaming pays off on
+  //   this machine (the runtime's tessera_streaming_store_bytes(); INT64_MAX means never).
+  // StoreFence() -> int32 (always 0): orders earlier streaming stores before later memory
+  //   operations; an effect, used as an Evaluate statement.
+  StreamingStoreBytes, StoreFence,
 };
 const char* to_string(Intrinsic op);
 

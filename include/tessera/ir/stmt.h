@@ -60,15 +60,27 @@ struct ForNode : StmtNode {
                    std::string thread_tag = "");
 };
 
+// How a store treats the cache. A hint never changes what a program computes.
+// - Normal: an ordinary store.
+// - Streaming: the stage asked for its output to bypass the cache (Stage::stream_stores).
+//   Lowering keeps the hint only where it proved the store is a full vector at a 16-byte
+//   aligned address (given run-time checks it inserted); code generators may then emit a
+//   non-temporal (weakly ordered) store and fence after the loop nest, or treat it as Normal.
+enum class StoreHint : uint8_t { Normal, Streaming };
+const char* to_string(StoreHint h);
+
 struct StoreNode : StmtNode {
   static constexpr StmtKind kKind = StmtKind::Store;
   const std::shared_ptr<const BufferNode> buffer;
   const Expr value;
   const std::vector<Expr> indices;  // as LoadNode
-  StoreNode(std::shared_ptr<const BufferNode> b, Expr v, std::vector<Expr> idx)
-      : StmtNode(kKind), buffer(std::move(b)), value(std::move(v)), indices(std::move(idx)) {}
+  const StoreHint hint;
+  StoreNode(std::shared_ptr<const BufferNode> b, Expr v, std::vector<Expr> idx,
+            StoreHint h = StoreHint::Normal)
+      : StmtNode(kKind), buffer(std::move(b)), value(std::move(v)), indices(std::move(idx)), hint(h) {}
   // value's element type must be the buffer's dtype; lanes must match the index lanes.
-  static Stmt make(const Buffer& buffer, Expr value, std::vector<Expr> indices);
+  static Stmt make(const Buffer& buffer, Expr value, std::vector<Expr> indices,
+                   StoreHint hint = StoreHint::Normal);
 };
 
 struct SeqNode : StmtNode {

@@ -51,6 +51,10 @@ const char* tessera_last_error(void);
 /* Scratch memory for stages that do not fit on the stack; 64-byte aligned. */
 void* tessera_workspace_alloc(int64_t bytes);
 void tessera_workspace_free(void* ptr);
+/* Output size in bytes from which streaming (non-temporal) stores pay off: half the
+ * last-level cache, read once. TESSERA_STREAMING_STORES overrides it: "0"/"off" = never
+ * stream (returns INT64_MAX), a byte count = that threshold. */
+int64_t tessera_streaming_store_bytes(void);
 
 #ifdef __cplusplus
 }

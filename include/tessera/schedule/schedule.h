@@ -72,6 +72,7 @@ struct StageNode {
   IterVar attach_ivar;
   std::string scope = "global";        // storage of an intermediate: "global" or "local"
   bool is_output = false;
+  bool stream_stores = false;          // see Stage::stream_stores
   std::string name() const { return op->name; }
 };
 
@@ -106,6 +107,12 @@ class Stage {
   Stage& compute_at(const Stage& parent, const IterVar& iv);
   Stage& compute_root();
   Stage& set_scope(const std::string& scope);  // "global" or "local"
+  // Stores of this stage bypass the cache (non-temporal stores) when its output is large:
+  // writing a big output then costs no read-for-ownership. Lowering decides at run time
+  // (output bytes >= the runtime's threshold, aligned data) and otherwise stores normally.
+  // Only for kernel outputs that are not reductions (a reduction reads its output back;
+  // cache_write it to "local" and stream the copy stage instead).
+  Stage& stream_stores();
 
  private:
   void check_leaf(const IterVar& iv, const char* primitive) const;

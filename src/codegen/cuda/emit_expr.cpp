@@ -357,6 +357,9 @@ std::string CudaEmitter::call(const ir::CallNode* op) {
         throw ir::IRError("tessera CUDA codegen: reinterpret between " + from.str() + " and " + t.str());
       return "tessera_bitcast<" + c_type(t) + ">(" + args[0] + ")";
     }
+    // Streaming stores are a CPU notion (lowering drops the hint for CUDA): never stream.
+    case Intrinsic::StreamingStoreBytes: return "((long long)0x7fffffffffffffffLL)";
+    case Intrinsic::StoreFence: return "0";
     default: break;
   }
   throw ir::IRError(std::string("tessera CUDA codegen: intrinsic ") + ir::to_string(op->op) + " in kernel " +

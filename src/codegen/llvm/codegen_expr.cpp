@@ -122,7 +122,13 @@ llvm::Value* Emitter::emit(const ir::Expr& e) {
       llvm::Value* f = emit(op->false_value);
       return b_.CreateSelect(c, t, f);
     }
-    case ir::ExprKind::Call: return emit_call(e.as<ir::CallNode>());
+    case ir::ExprKind::Call: {
+      const auto* op = e.as<ir::CallNode>();
+      if (op->op == ir::Intrinsic::StreamingStoreBytes)
+        return b_.CreateCall(runtime_function("tessera_streaming_store_bytes"), {});
+      if (op->op == ir::Intrinsic::StoreFence) return emit_store_fence();
+      return emit_call(op);
+    }
     case ir::ExprKind::Load: return emit_load(e.as<ir::LoadNode>());
     case ir::ExprKind::Ramp: return emit_ramp(e.as<ir::RampNode>());
     case ir::ExprKind::Broadcast: {

@@ -4,7 +4,12 @@
 // Every Allocate'd buffer gets its own alias scope and is declared not to alias any other
 // buffer; argument buffers share one scope (inputs and outputs may overlap). Loads and
 // stores carry the alignment of their element type only: DLPack guarantees no more.
+// The exception is a Streaming store, whose 16-byte alignment lowering checked at run time.
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/MDBuilder.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <algorithm>
 
 #include "codegen/llvm/emitter.h"
 #include "tessera/ir/functor.h"
@@ -180,7 +185,29 @@ void Emitter::emit_store(const ir::StoreNode* op) {
 
   llvm::Instruction* inst;
   RampIndex ramp;
-  if (vt.lanes == 1) {
+  // Lowering keeps a Streaming hint only on stores it proved 16-byte aligned (see
+  // version_streaming_stores); a full dense vector of whole 16-byte pieces becomes
+  // non-temporal stores, anything else stays normal. The vector goes out as 16-byte
+  // pieces: instruction selection (FastISel in particular) turns a wider non-temporal
+  // store that is only 16-byte aligned into a plain one.
+  const bool streaming = op->hint == ir::StoreHint::Streaming && vt.lanes > 1 && elem.bytes() <= 16 &&
+                         (int64_t{vt.lanes} * elem.bytes()) % 16 == 0 && as_ramp(index, &ramp) &&
+                         ramp.stride == 1;
+  if (streaming) {
+    llvm::Value* addr = b_.CreateInBoundsGEP(st, data, index_to_i64(emit(ramp.base), ramp.base.type()));
+    const int piece = 16 / elem.bytes();
+    llvm::MDNode* nontemporal = llvm::MDNode::get(ctx_, llvm::ConstantAsMetadata::get(b_.getInt32(1)));
+    for (int first = 0; first < vt.lanes; first += piece) {
+      llvm::SmallVector<int, 16> lanes;
+      for (int l = 0; l < piece; ++l) lanes.push_back(first + l);
+      llvm::Value* part = piece == vt.lanes ? value : b_.CreateShuffleVector(value, lanes);
+      llvm::Value* at = first == 0 ? addr : b_.CreateInBoundsGEP(st, addr, b_.getInt64(first));
+      llvm::StoreInst* store = b_.CreateAlignedStore(part, at, llvm::Align(16));
+      store->setMetadata(llvm::LLVMContext::MD_nontemporal, nontemporal);
+      decorate(store, data_var);
+    }
+    return;
+  } else if (vt.lanes == 1) {
     llvm::Value* addr = b_.CreateInBoundsGEP(st, data, index_to_i64(emit(index), index.type()));
     inst = b_.CreateAlignedStore(value, addr, align);
   } else if (as_ramp(index, &ramp) && (ramp.stride == 1 || ramp.stride == -1)) {
@@ -195,6 +222,14 @@ void Emitter::emit_store(const ir::StoreNode* op) {
     inst = b_.CreateMaskedScatter(value, addrs, align);
   }
   decorate(inst, data_var);
+}
+
+llvm::Value* Emitter::emit_store_fence() {
+  if (llvm::Triple(target_.triple).isX86())
+    b_.CreateIntrinsic(llvm::Intrinsic::x86_sse_sfence, {}, {});
+  else
+    b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+  return b_.getInt32(0);
 }
 
 void Emitter::emit_if(const ir::IfThenElseNode* op) {
@@ -274,6 +309,8 @@ llvm::FunctionCallee Emitter::runtime_function(const std::string& name) {
     type = llvm::FunctionType::get(ptr, {i64}, false);
   } else if (name == "tessera_workspace_free") {
     type = llvm::FunctionType::get(void_ty, {ptr}, false);
+  } else if (name == "tessera_streaming_store_bytes") {
+    type = llvm::FunctionType::get(i64, {}, false);
   } else if (name == "tessera_error_begin") {
     type = llvm::FunctionType::get(void_ty, {}, false);
     cold = true;

@@ -129,6 +129,8 @@ class Emitter {
   void emit_serial_loop(const ir::Var& var, llvm::Value* begin, llvm::Value* end,
                         const ir::Stmt& body);
   void emit_store(const ir::StoreNode* op);
+  // Orders earlier non-temporal stores (sfence on x86); returns i32 0.
+  llvm::Value* emit_store_fence();
   void emit_if(const ir::IfThenElseNode* op);
   void emit_allocate(const ir::AllocateNode* op);
   void set_function_attributes(llvm::Function* fn);

@@ -67,6 +67,7 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
   symbols.insert(def("tessera_error_device", &tessera_error_device));
   symbols.insert(def("tessera_workspace_alloc", &tessera_workspace_alloc));
   symbols.insert(def("tessera_workspace_free", &tessera_workspace_free));
+  symbols.insert(def("tessera_streaming_store_bytes", &tessera_streaming_store_bytes));
   return symbols;
 }
 
