@@ -1,10 +1,13 @@
-// The inline float32 vector kernels of vector_math.cpp (exp, tanh, sin, cos) against the
-// float64 std:: functions rounded to float: dense sweeps of the bit patterns in each fast
-// range, points near multiples of pi/2, special values, huge arguments (the libmvec
-// fallback), vectors mixing fast and fallback lanes, and odd vector widths.
+// The inline float32 vector kernels of vector_math.cpp (exp, tanh, sin, cos, log, log2,
+// log10, log1p) against the float64 std:: functions rounded to float: dense sweeps of the bit
+// patterns in each fast range, points near multiples of pi/2, special values, huge arguments
+// (the libmvec fallback), vectors mixing fast and fallback lanes, and odd vector widths.
+// TESSERA_VECTOR_MATH_EXHAUSTIVE=1 (or =log2, ...) also checks the log family on every float
+// of its domain (slow).
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <numbers>
 
 #include "codegen_llvm_util.h"
@@ -41,6 +44,10 @@ const std::vector<Fn>& functions() {
       {"tanh", Intrinsic::Tanh, [](double x) { return std::tanh(x); }},
       {"sin", Intrinsic::Sin, [](double x) { return std::sin(x); }},
       {"cos", Intrinsic::Cos, [](double x) { return std::cos(x); }},
+      {"log", Intrinsic::Log, [](double x) { return std::log(x); }},
+      {"log2", Intrinsic::Log2, [](double x) { return std::log2(x); }},
+      {"log10", Intrinsic::Log10, [](double x) { return std::log10(x); }},
+      {"log1p", Intrinsic::Log1p, [](double x) { return std::log1p(x); }},
   };
   return fns;
 }
@@ -97,7 +104,8 @@ std::vector<float> sweep(float limit, uint32_t stride) {
 
 TEST_F(VectorMathF32, DenseSweepsWithinTwoUlps) {
   if (!inline_kernels()) GTEST_SKIP() << "no inline float32 kernels on this host";
-  const float limits[] = {86.5f, 20.0f, 1e5f, 1e5f};  // exp's and sin/cos's fast ranges
+  const float inf = std::numeric_limits<float>::infinity();
+  const float limits[] = {86.5f, 20.0f, 1e5f, 1e5f, inf, inf, inf, inf};  // the fast ranges
   for (size_t k = 0; k < functions().size(); ++k) {
     const Fn& fn = functions()[k];
     std::string where;
@@ -164,6 +172,92 @@ TEST_F(VectorMathF32, SignedZerosAndLimitsExact) {
   EXPECT_EQ(e.get<float>(2), std::numeric_limits<float>::infinity());
   EXPECT_EQ(e.get<float>(3), 0.0f);
   EXPECT_EQ(e.get<float>(0), 1.0f);
+}
+
+bool is_log(const Fn& fn) {
+  return fn.op == Intrinsic::Log || fn.op == Intrinsic::Log2 || fn.op == Intrinsic::Log10 || fn.op == Intrinsic::Log1p;
+}
+
+// Positive floats of every binade: random bit patterns (subnormals included), the
+// subnormals densely, and the neighbourhoods of 1 and of the reduction's split point.
+TEST_F(VectorMathF32, LogFamilyRandomAndSubnormalWithinTwoUlps) {
+  if (!inline_kernels()) GTEST_SKIP() << "no inline float32 kernels on this host";
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<uint32_t> pattern(1, 0x7f7fffff);
+  std::vector<float> x;
+  for (int i = 0; i < 2000000; ++i) x.push_back(std::bit_cast<float>(pattern(rng)));
+  for (uint32_t b = 1; b < 0x00800000; b += 7) x.push_back(std::bit_cast<float>(b));
+  for (uint32_t b = 0x80000001u; b < 0xbf800000u; b += 997) x.push_back(std::bit_cast<float>(b));  // (-1, 0)
+  for (float center : {1.0f, 0.70710677f, 1.4142135f, 2.0f, 0.5f, -0.29289323f, 0.41421357f}) {
+    float v = center;
+    for (int i = 0; i < 20000; ++i) x.push_back(v = std::nextafter(v, 0.0f));
+    v = center;
+    for (int i = 0; i < 20000; ++i) x.push_back(v = std::nextafter(v, 4.0f));
+  }
+  for (const Fn& fn : functions()) {
+    if (!is_log(fn)) continue;
+    for (int lanes : {16, 37}) {
+      std::string where;
+      double worst = worst_ulps(fn, x, lanes, &where);
+      EXPECT_LE(worst, 2.0) << "lanes " << lanes << ": " << where;
+      if (lanes == 16) std::printf("%s: worst %.0f ULP at %s\n", fn.name, worst, where.c_str());
+    }
+  }
+}
+
+// NumPy's special values, alone and beside fast lanes: log(+-0) = -inf, log(negative) = NaN,
+// log(inf) = inf, log(NaN) = NaN, log(1) = +0; log1p(-1) = -inf, log1p(-0) = -0.
+TEST_F(VectorMathF32, LogFamilySpecialValuesExact) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float in[] = {0.0f, -0.0f, inf, -inf, nan, -nan, -1.0f, -2.0f, -std::numeric_limits<float>::denorm_min(),
+                      -std::numeric_limits<float>::max(), 1.0f, std::numeric_limits<float>::denorm_min(),
+                      std::numeric_limits<float>::min(), std::numeric_limits<float>::max()};
+  for (const Fn& fn : functions()) {
+    if (!is_log(fn)) continue;
+    for (int lanes : {16, 5}) {
+      for (float s : in) {
+        std::vector<float> x(40, 3.0f);
+        x[lanes == 16 ? 18 : 7] = s;
+        Array a = make_array(DataType::Float(32), x);
+        Array out = run_elementwise(*jit_, name(fn, lanes), {&a}, DataType::Float(32));
+        float got = out.get<float>(lanes == 16 ? 18 : 7);
+        float want = static_cast<float>(fn.ref(s));
+        if (std::isnan(want)) {
+          EXPECT_TRUE(std::isnan(got)) << fn.name << "(" << show(s) << ") = " << show(got);
+        } else if (std::isinf(want) || want == 0) {
+          EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
+              << fn.name << "(" << show(s) << ") = " << show(got) << ", want " << show(want);
+        } else {
+          EXPECT_LE(ulps(got, want), 2.0) << fn.name << "(" << show(s) << ") = " << show(got);
+        }
+        EXPECT_LE(ulps(out.get<float>(0), static_cast<float>(fn.ref(3.0))), 1.0) << fn.name;
+      }
+    }
+  }
+}
+
+// Every finite float of the domain (positive; log1p also (-1, 0)), in chunks; opt-in
+// because it takes minutes.
+TEST_F(VectorMathF32, LogFamilyExhaustive) {
+  if (!inline_kernels()) GTEST_SKIP() << "no inline float32 kernels on this host";
+  if (!std::getenv("TESSERA_VECTOR_MATH_EXHAUSTIVE")) GTEST_SKIP() << "set TESSERA_VECTOR_MATH_EXHAUSTIVE=1";
+  const char* only = std::getenv("TESSERA_VECTOR_MATH_EXHAUSTIVE");
+  for (const Fn& fn : functions()) {
+    if (!is_log(fn) || (std::string(only) != "1" && std::string(only) != fn.name)) continue;
+    double worst = 0;
+    std::string worst_where;
+    const uint64_t end = fn.op == Intrinsic::Log1p ? 0xbf800000u : 0x7f800000u;
+    for (uint64_t start = 0; start < end; start += 1u << 24) {
+      std::vector<float> x;
+      for (uint64_t b = start; b < std::min<uint64_t>(start + (1u << 24), end); ++b)
+        x.push_back(std::bit_cast<float>(static_cast<uint32_t>(b)));
+      std::string where;
+      double w = worst_ulps(fn, x, 16, &where);
+      if (w > worst) worst = w, worst_where = where;
+    }
+    EXPECT_LE(worst, 2.0) << worst_where;
+    std::printf("%s exhaustive: worst %.0f ULP at %s\n", fn.name, worst, worst_where.c_str());
+  }
 }
 
 TEST_F(VectorMathF32, RandomOddWidths) {

@@ -11,7 +11,7 @@
 // few ULP at most (most float32 functions are correctly rounded or within 1 ULP). Targets
 // without libmvec (aarch64 here) call libm once per lane.
 //
-// float32 exp, tanh, sin and cos vectors are computed inline instead (on targets with FMA):
+// float32 exp, tanh, sin, cos and log vectors are computed inline instead (on targets with FMA):
 // a libmvec call costs about as much as the memory traffic of a large elementwise kernel,
 // so it kept those kernels below copy bandwidth. The inline kernels are short polynomials
 // fitted for relative (minimax) error, evaluated with FMA: exp reduces by n*ln2 (n nearest
@@ -19,8 +19,19 @@
 // m = expm1(-2|x|) from the same pieces; sin and cos reduce by n*pi with pi in three float parts
 // and flip the sign for odd n. They stay within 2 ULP of the correctly rounded result
 // (tests/cpp/vector_math_f32_test.cpp). exp, sin and cos keep a fast range (|x| < 86.5,
-// |x| < 1e5) and send a whole vector with any lane outside it (including inf and NaN) to
-// libmvec, so huge arguments and special values keep libmvec's behaviour.
+// |x| < 1e5); a vector with any lane outside it (including inf and NaN) also calls libmvec,
+// whose results replace those lanes, so huge arguments and special values keep libmvec's
+// behaviour.
+//
+// float32 log, log2, log10 and log1p split x (1 + x for log1p) = 2^k * z with z in
+// [sqrt(1/2), sqrt(2)) by integer arithmetic on the bits, and evaluate log1p(r), r = z - 1
+// (exact), as r + r^2 * P(r) with P of degree 7 (scaled by log2(e) or log10(e) for the other
+// bases). The terms are added smallest first and the largest ones (k*log(2), r*log(e)) last,
+// in fmas, with constants split into a float head and tail where their rounding would show:
+// at most 1.3 ULP before the final rounding, 1 ULP after it, on every float of the domain.
+// Lanes that are not positive normal numbers (zero, subnormal, negative, inf, NaN; for
+// log1p, 1 + x outside [2^-126, 2^127)) take libmvec's result, as exp's lanes outside its
+// range do; so special values and subnormals keep libmvec's (NumPy's) results.
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
@@ -204,8 +215,72 @@ class InlineF32 {
     return with_fallback(s, outside, library);
   }
 
+  // log_b(x) for base 0 (e), 2 or 10; see the header comment for the method.
+  llvm::Value* log(llvm::Value* x, int base, const std::function<llvm::Value*()>& library) {
+    // P times log2(e) and log10(e) (rounded to float).
+    static constexpr double kP2[] = {-0.7213473916053772, 0.4809071719646454, -0.3606993854045868,
+                                     0.28799423575401306, -0.23905909061431885, 0.21519750356674194,
+                                     -0.2064168006181717, 0.12607420980930328};
+    static constexpr double kP10[] = {-0.21714720129966736, 0.14476747810840607, -0.10858133435249329,
+                                      0.08669490367174149,  -0.07196395844221115, 0.06478090584278107,
+                                      -0.06213764846324921, 0.03795211762189865};
+    auto [k, r, k_bits] = log_parts(x);
+    llvm::Value* result;
+    if (base == 2) {  // k + r*log2(e) + r*(tail of log2(e) + r*P2)
+      llvm::Value* q = fma(r, horner(r, kP2), f(1.925963033500011e-08));
+      result = b_.CreateFAdd(k, fma(r, f(1.4426950216293335), b_.CreateFMul(r, q)));
+    } else if (base == 10) {  // k*log10(2) + r*log10(e) + r*(tail of log10(e) + r*P10) + k*(tail of log10(2))
+      llvm::Value* q = fma(r, horner(r, kP10), f(-1.0103049952192578e-08));
+      llvm::Value* tail = fma(r, q, b_.CreateFMul(k, f(-1.432098883924482e-08)));
+      result = fma(k, f(0.3010300099849701), fma(r, f(0.4342944920063019), tail));
+    } else {  // k*ln(2) + r + r^2*P
+      result = fma(k, f(0.6931471824645996), fma(b_.CreateFMul(r, r), horner(r, kLogP), r));
+    }
+    // Not a positive normal float: zero, subnormal, negative, inf or NaN.
+    llvm::Value* outside = b_.CreateICmpUGE(b_.CreateSub(bits(x), i(0x00800000)), i(0x7f000000));
+    return with_fallback(result, outside, library);
+  }
+
+  // log1p(x) = log(u) for u = 1 + x, except that u's rounding error c = x - (u - 1) is put
+  // back: log(u + c) = k*ln(2) + log1p(r + d), d = c * 2^-k, and log1p(r + d) is
+  // log1p(r) + d/(1 + r) with d/(1 + r) ~ d - d*r (d is below an ulp of r). c is exact
+  // while u < 2^24 (above, d is too small to matter). Near 0 this returns x itself (u = 1,
+  // r = 0, d = x); +-0 are passed through for the sign of -0.
+  llvm::Value* log1p(llvm::Value* x, const std::function<llvm::Value*()>& library) {
+    llvm::Value* u = b_.CreateFAdd(x, f(1.0));
+    llvm::Value* c = b_.CreateFSub(x, b_.CreateFSub(u, f(1.0)));
+    auto [k, r, k_bits] = log_parts(u);
+    llvm::Value* scale = b_.CreateBitCast(b_.CreateSub(i(0x3f800000), k_bits), ty_);  // 2^-k; 0 for k = 127
+    llvm::Value* d = b_.CreateFMul(c, scale);
+    llvm::Value* small = fma(b_.CreateFMul(r, r), horner(r, kLogP), fma(b_.CreateFNeg(d), r, d));
+    llvm::Value* result = fma(k, f(0.6931471824645996), b_.CreateFAdd(r, small));
+    result = b_.CreateSelect(b_.CreateFCmpOEQ(x, f(0.0)), x, result);
+    // u not in [2^-126, 2^127): x <= -1, inf, NaN, or so large that 2^-k would underflow.
+    llvm::Value* outside = b_.CreateICmpUGE(b_.CreateSub(bits(u), i(0x00800000)), i(0x7e800000));
+    return with_fallback(result, outside, library);
+  }
+
  private:
   static constexpr double kShifter = 12582912.0;  // 1.5 * 2^23
+  // log1p(r) ~ r + r^2 * P(r) for r in [sqrt(1/2) - 1, sqrt(2) - 1], relative error 3e-8.
+  static constexpr double kLogP[] = {-0.49999991059303284, 0.3333394527435303, -0.25001776218414307,
+                                     0.19962239265441895,  -0.16570313274860382, 0.14916354417800903,
+                                     -0.14307722449302673, 0.08738797903060913};
+
+  struct LogParts {
+    llvm::Value* k;       // float
+    llvm::Value* r;       // z - 1, exact
+    llvm::Value* k_bits;  // k << 23
+  };
+  // x = 2^k * z with z in [sqrt(1/2), sqrt(2)), for positive normal x.
+  LogParts log_parts(llvm::Value* x) {
+    llvm::Value* ix = bits(x);
+    llvm::Value* shifted = b_.CreateSub(ix, i(0x3f3504f3));  // bits of sqrt(1/2)
+    llvm::Value* k_bits = b_.CreateAnd(shifted, i(0xff800000));
+    llvm::Value* k = b_.CreateSIToFP(b_.CreateAShr(shifted, i(23)), ty_);
+    llvm::Value* z = b_.CreateBitCast(b_.CreateSub(ix, k_bits), ty_);
+    return {k, b_.CreateFSub(z, f(1.0)), k_bits};
+  }
 
   llvm::Value* f(double v) { return llvm::ConstantFP::get(ty_, v); }
   llvm::Value* i(uint64_t v) { return llvm::ConstantInt::get(ity_, v); }
@@ -221,7 +296,9 @@ class InlineF32 {
     return p;
   }
 
-  // `fast`, except that a vector with any `outside` lane is computed by `library` (rare).
+  // `fast`, except in `outside` lanes, which take `library`'s result; `library` runs only
+  // for vectors with such a lane (rare), and the other lanes keep the fast result, so
+  // accuracy does not depend on the neighbours.
   llvm::Value* with_fallback(llvm::Value* fast, llvm::Value* outside,
                              const std::function<llvm::Value*()>& library) {
     llvm::Function* fn = b_.GetInsertBlock()->getParent();
@@ -231,7 +308,7 @@ class InlineF32 {
     llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx, "math.done", fn);
     b_.CreateCondBr(b_.CreateOrReduce(outside), slow, done, llvm::MDBuilder(ctx).createUnlikelyBranchWeights());
     b_.SetInsertPoint(slow);
-    llvm::Value* exact = library();
+    llvm::Value* exact = b_.CreateSelect(outside, library(), fast);
     llvm::BasicBlock* slow_end = b_.GetInsertBlock();
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
@@ -298,12 +375,17 @@ llvm::Value* try_inline_f32(Builder& b, const CpuTarget& target, const std::stri
                             const std::vector<llvm::Value*>& args) {
   llvm::Type* type = args[0]->getType();
   if (!type->isVectorTy() || !type->getScalarType()->isFloatTy() || !has_fast_fma(target)) return nullptr;
-  if (name != "exp" && name != "tanh" && name != "sin" && name != "cos") return nullptr;
+  static const std::set<std::string> names = {"exp", "tanh", "sin", "cos", "log", "log2", "log10", "log1p"};
+  if (!names.count(name)) return nullptr;
   if (!b.GetInsertBlock() || !b.GetInsertBlock()->getParent()) return nullptr;
   InlineF32 k(b, type);
   auto library = [&] { return call_vector_library(b, target, name, args); };
   if (name == "exp") return k.exp(args[0], library);
   if (name == "tanh") return k.tanh(args[0]);
+  if (name == "log") return k.log(args[0], 0, library);
+  if (name == "log2") return k.log(args[0], 2, library);
+  if (name == "log10") return k.log(args[0], 10, library);
+  if (name == "log1p") return k.log1p(args[0], library);
   return k.sin_cos(args[0], name == "cos", library);
 }
 
