@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "ops/gpu_reduction_schedules.h"
+#include "ops/reduction_blocked.h"
 #include "ops/reduction_internal.h"
 #include "tessera/ir/op.h"
 
@@ -42,6 +43,7 @@ struct Stages {
   Tensor lane_part;  // argmin/argmax by lanes: the per-lane fold (see ArgKey)
   // count_nonzero of bytes (see build_byte_count): byte counters, their sum per block, tail.
   Tensor byte_counts, block_counts, tail_count;
+  std::vector<BlockedSum> blocked;  // float32 var/std of rows (see build_blocked_var)
 };
 
 te::Reducer logical_reducer(bool is_and) {
@@ -81,7 +83,9 @@ te::Reducer arg_reducer(bool is_max, bool is_float) {
 // is the identity. Each lane folds its elements in index order, so a later element wins
 // only with a strictly larger key: one compare per step, no tie-break. The lanes are then
 // merged with the tie-break (smaller index wins), and the last m % lanes elements, which
-// come after all of them, are folded in order and win only with a larger key.
+// come after all of them, are folded in order and win only with a larger key. A lane
+// records the int32 vector step of its best element (dispatch takes another mode when
+// m / lanes does not fit in int32), so 16 lanes of indices fill one vector register.
 struct ArgKey {
   DataType type;  // int32 or int64
 
@@ -184,6 +188,10 @@ class ReductionBuilder {
       }
       case ReduceKind::Var:
       case ReduceKind::Std: {
+        if (blocked_var_applies()) {
+          build_blocked_var(st, op_.kind == ReduceKind::Std);
+          break;
+        }
         // Two passes, as NumPy: the mean, then the sum of squared deviations from it.
         Tensor total = reduction("sum", [&](const Index& at, const std::vector<ir::IterVar>& rs) {
           return te::sum(ir::cast(kF64, element(at)), rs);
@@ -282,8 +290,51 @@ class ReductionBuilder {
     return flat;
   }
 
-  // argmin/argmax by lanes (see ArgKey): stages part[lane, kept...] (the lane folds),
-  // merged and tail, and out.
+  // float32 var/std of rows along their contiguous last axis, by blocked float32 sums
+  // (reduction_blocked.h) instead of float64 conversions of every element: S, the row's
+  // sum, gives the shift c = float32(S / n); then Q = sum((x - c)^2), D = S - n c, and the
+  // sum of squared deviations is Q - D^2 / n. x - c is exact when x is within a factor 2
+  // of c (otherwise one rounding, relative to itself), and D corrects for c not being the
+  // exact mean, which NumPy's float32 two-pass algorithm does not do; D needs S to about
+  // float32 precision of the deviations, hence the compensated sum.
+  bool blocked_var_applies() const {
+    return v_.target != "cuda" && v_.sig.compute[0] == DataType::Float(32) && kept_rank_ >= 1 &&
+           reduced_rank_ == 1 && static_cast<VecMode>(v_.attrs[2]) == VecMode::Inner;
+  }
+
+  void build_blocked_var(Stages& st, bool is_std) {
+    const DataType f32 = DataType::Float(32), out = v_.sig.outputs[0];
+    auto x_at = [&](const std::vector<Expr>& kept, const Expr& pos) {
+      std::vector<Expr> at = kept;
+      at.push_back(pos);
+      return ir::cast(f32, x_(at));
+    };
+    // S by a compensated (Kahan) sum: exact enough for D = S - n c (the row streams from
+    // memory in this pass, so its extra additions are nearly free).
+    const Expr zero = ir::make_const(f32, 0.0);
+    BlockedSum sum = blocked_sum(
+        out_shape_, reduced_[0],
+        [&](const std::vector<Expr>& k, const Expr& pos) { return std::vector<Expr>{x_at(k, pos), zero}; }, "sum",
+        {BlockedFold::Compensated, BlockedFold::Compensation});
+    auto total = [&, sum](const std::vector<Expr>& k) { return sum.value(k, 0) - sum.value(k, 1); };
+    auto shift = [&](const std::vector<Expr>& k) { return ir::cast(f32, total(k) / count()); };
+    BlockedSum sqdev = blocked_sum(
+        out_shape_, reduced_[0],
+        [&](const std::vector<Expr>& k, const Expr& pos) { return std::vector<Expr>{x_at(k, pos) - shift(k)}; },
+        "sqdev", {BlockedFold::Square});
+    Var correction("correction", kF64);
+    st.blocked = {sum, sqdev};
+    st.out = finish([&](const std::vector<Expr>& k) {
+      Expr d = total(k) - ir::cast(kF64, shift(k)) * count();
+      Expr m2 = ir::max(sqdev.value(k) - d * d / count(), 0.0);
+      Expr var = m2 / ir::max(count() - correction, 0.0);
+      return ir::cast(out, is_std ? ir::sqrt(var) : var);
+    });
+    st.scalars.emplace_back(correction);
+  }
+
+  // argmin/argmax by lanes (see ArgKey): stages part[lane, kept...] (the lane folds), the
+  // merge of the lanes (int32 keys: best and its first lane; wider keys: merged), tail, out.
   template <class Element>
   void build_lane_fold(Stages& st, const ArgKey& key, bool is_max, const Element& element) {
     const DataType acc = v_.sig.compute[1];
@@ -306,18 +357,10 @@ class ReductionBuilder {
           ir::IterVar ro = te::reduce_axis(0, floordiv(m, lanes), "r0");
           Expr pos = ro->var * lanes + lk[0];
           std::vector<Var> k(lk.begin() + 1, lk.end());
-          return ArgKey::ordered()({keyed(at_position(k, pos)), pos}, {ro});
+          // The lane keeps the int32 step of its best element (one vector of indices).
+          return ArgKey::ordered()({keyed(at_position(k, pos)), ir::cast(DataType::Int(32), ro->var)}, {ro});
         },
         "acc.lanes");
-    std::vector<Tensor> merged = te::compute_multi(
-        out_shape_,
-        [&](const std::vector<Var>& k) {
-          ir::IterVar lane = te::reduce_axis(0, Expr(lanes), "lane");
-          std::vector<Expr> idx = {lane->var};
-          idx.insert(idx.end(), k.begin(), k.end());
-          return ArgKey::merge()({part[0](idx), part[1](idx)}, {lane});
-        },
-        "acc");
     std::vector<Tensor> tail = te::compute_multi(
         out_shape_,
         [&](const std::vector<Var>& k) {
@@ -327,6 +370,50 @@ class ReductionBuilder {
         },
         "acc.tail");
     st.lane_part = part[0];
+    auto lane_index = [&](const ir::IterVar& lane, const std::vector<Var>& k) {
+      std::vector<Expr> idx = {lane->var};
+      idx.insert(idx.end(), k.begin(), k.end());
+      return idx;
+    };
+    if (key.type.bits == 32) {
+      // int32 keys: (key, step) packs into one int64 that is larger for a larger key, then
+      // for a smaller step, so the lanes merge with one max (no tie-break branches), and
+      // the first lane holding that maximum is the winner.
+      const Expr shift(int64_t{1} << 32), top(int64_t{INT32_MAX});
+      auto packed = [&](const std::vector<Expr>& idx) {
+        return ir::cast(kI64, part[0](idx)) * shift + (top - ir::cast(kI64, part[1](idx)));
+      };
+      Tensor best = te::compute(
+          out_shape_,
+          [&](const std::vector<Var>& k) {
+            ir::IterVar lane = te::reduce_axis(0, Expr(lanes), "lane");
+            return te::max(packed(lane_index(lane, k)), {lane});
+          },
+          "acc");
+      Tensor first = te::compute(
+          out_shape_,
+          [&](const std::vector<Var>& k) {
+            ir::IterVar lane = te::reduce_axis(0, Expr(lanes), "lane");
+            Expr top_here = best(std::vector<Expr>(k.begin(), k.end()));
+            return te::min(ir::select(packed(lane_index(lane, k)) == top_here, lane->var, Expr(lanes)), {lane});
+          },
+          "acc.lane");
+      st.reductions = {best, first, tail[0]};
+      st.out = finish([&](const std::vector<Expr>& k) {
+        Expr best_key = floordiv(best(k), shift);
+        Expr step = top - (best(k) - best_key * shift);
+        return ir::select(ir::cast(kI64, tail[0](k)) > best_key, tail[1](k), step * lanes + first(k));
+      });
+      return;
+    }
+    std::vector<Tensor> merged = te::compute_multi(
+        out_shape_,
+        [&](const std::vector<Var>& k) {
+          ir::IterVar lane = te::reduce_axis(0, Expr(lanes), "lane");
+          std::vector<Expr> idx = lane_index(lane, k);
+          return ArgKey::merge()({part[0](idx), ir::cast(kI64, part[1](idx)) * lanes + lane->var}, {lane});
+        },
+        "acc");
     st.reductions = {merged[0], tail[0]};
     st.out = finish([&](const std::vector<Expr>& k) {
       return ir::select(tail[0](k) > merged[0](k), tail[1](k), merged[1](k));
@@ -421,6 +508,8 @@ Generated generate_reduction(const ReduceOpInfo& op, const Variant& v) {
                            static_cast<GpuReduceMode>(v.attrs[2]));
   else if (st.byte_counts.defined())
     schedule_byte_count(s, st.byte_counts, st.block_counts, st.tail_count);
+  else if (!st.blocked.empty())
+    schedule_blocked_rows(s, st.blocked, st.out);
   else if (st.lane_part.defined())
     schedule_lane_fold(s, st.lane_part, st.reductions, st.out, static_cast<int>(v.attrs[0]));
   else

@@ -4,6 +4,7 @@
 // after ordering them by stride when the result does not depend on element order). The
 // variant is chosen by (kept rank, reduced rank, vector mode).
 #include <algorithm>
+#include <cstdint>
 
 #include "ops/gpu_hooks.h"
 #include "ops/kernel_cache.h"
@@ -177,6 +178,8 @@ void run_reduction(const Call& c, const DLTensor* x, bool keepdims, DLTensor* ou
   Problem p = collapse(info, x, c.reduced, keepdims, out);
   const int lanes = reduction_detail::reduce_lanes(sig);
   VecMode mode = choose_mode(p, lanes);
+  // argmin/argmax by lanes count vector steps in int32 (reduction_defs.cpp, ArgKey).
+  if (info.one_axis && mode == VecMode::Inner && p.reduced.back().extent / lanes >= INT32_MAX) mode = VecMode::None;
   const int kept_rank = static_cast<int>(p.kept.size()), reduced_rank = static_cast<int>(p.reduced.size());
 
   static uint64_t dummy = 0;  // an empty input may have no data; the kernel reads none

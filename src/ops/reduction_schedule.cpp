@@ -182,9 +182,8 @@ void schedule_lane_fold(Schedule& s, const Tensor& part, const std::vector<Tenso
   ir::IterVar outer = kept.size() > 1 ? os.fuse(kept) : kept[0];
   os.parallel(outer);
   for (const Tensor& t : finals) s[t].compute_at(os, outer).set_scope("local");
-  Stage merged = s[finals[0]];
-  Stage ps = s[part];
-  ps.compute_at(merged, merged.axis().back()).set_scope("local");
+  Stage ps = s[part];  // read by every stage that merges lanes
+  ps.compute_at(os, outer).set_scope("local");
   std::vector<ir::IterVar> order(ps.axis().begin() + 1, ps.axis().end());
   order = concat(concat(order, ps.reduce_axis()), {ps.axis()[0]});
   ps.reorder(order).vectorize(ps.axis()[0]);

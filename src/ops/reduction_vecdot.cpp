@@ -1,8 +1,10 @@
 // vecdot (NumPy's gufunc (n),(n)->() for real dtypes): a reduction of a * b over one axis
 // of each operand, the other axes broadcast. The kernel reads both operands as
 // [kept..., n] (kept axes merged where contiguous in a, b and the output) and runs the
-// reduction schedules of reduction_schedule.cpp. Floats accumulate in float64.
+// reduction schedules of reduction_schedule.cpp. Floats accumulate in float64; float32 rows
+// along their contiguous axis add blocks of terms in float32 first (see blocked_applies).
 #include "ops/kernel_cache.h"
+#include "ops/reduction_blocked.h"
 #include "ops/reduction_internal.h"
 #include "tessera/ir/op.h"
 #include "tessera/ops/reduction.h"
@@ -18,6 +20,13 @@ using te::Tensor;
 
 DataType vecdot_accumulator(DataType t) { return t.is_float() ? DataType::Float(64) : t; }
 
+// float32 rows along their contiguous axis: blocked float32 sums (reduction_blocked.h),
+// float32 products and sums as BLAS sdot, but float64 past each block of 8 terms per lane.
+bool blocked_applies(const Variant& v) {
+  return v.target != "cuda" && v.sig.compute[0] == DataType::Float(32) && v.sig.compute[1] == DataType::Float(64) &&
+         v.attrs[0] >= 1 && static_cast<VecMode>(v.attrs[1]) == VecMode::Inner;
+}
+
 // attrs: {kept rank, vector mode}; inputs [kept..., n], output [kept...] or {1}.
 Generated generate_vecdot(const Variant& v) {
   if (v.attrs.size() != 2) throw OpError(OpError::Kind::Value, "vecdot: runs through ops::vecdot");
@@ -31,6 +40,20 @@ Generated generate_vecdot(const Variant& v) {
   Tensor X1 = te::placeholder(in_shape, v.sig.inputs[0], "x1");
   Tensor X2 = te::placeholder(in_shape, v.sig.inputs[1], "x2");
   std::vector<Expr> out_shape = kept_rank ? kept : std::vector<Expr>{Expr(int64_t{1})};
+  if (blocked_applies(v)) {
+    auto term = [&](const std::vector<Expr>& k, const Expr& pos) {
+      std::vector<Expr> at = k;
+      at.push_back(pos);
+      return std::vector<Expr>{ir::cast(t, X1(at)) * ir::cast(t, X2(at))};
+    };
+    reduction_detail::BlockedSum sum = reduction_detail::blocked_sum(out_shape, len, term, "acc");
+    Tensor Out = te::compute(
+        out_shape, [&](const std::vector<Var>& idx) { return ir::cast(out_t, sum.value({idx.begin(), idx.end()})); },
+        "out");
+    schedule::Schedule s = schedule::create_schedule({Out});
+    reduction_detail::schedule_blocked_rows(s, {sum}, Out);
+    return Generated{s, {X1, X2, Out}};
+  }
   Tensor Acc = te::compute(
       out_shape,
       [&](const std::vector<Var>& idx) {

@@ -240,6 +240,22 @@ TEST(Reduce, ArgminArgmaxFirstOccurrenceAndNaN) {
   EXPECT_TRUE(p.shape.empty());
 }
 
+TEST(Reduce, ArgmaxLaneStepsOfLongRows) {
+  // Vector lanes record int32 steps, turned into int64 positions when they merge: winners
+  // far past 2^16 steps, ties between lanes of one step and between steps (the first wins).
+  const int64_t n = int64_t{1} << 21;
+  Arr x = make(kF32, {3, n}, Layout::Contig, 31, Fill::Small);
+  for (int64_t i = 0; i < n; ++i) x.set({2, i}, std::floor(x.value({2, i})));
+  for (int64_t pos : {n - 37, n - 5}) x.set({0, pos}, 1e6);
+  for (int64_t pos : {int64_t{1234567}, int64_t{1234567 + 1}, int64_t{1234567 + 16}}) x.set({1, pos}, -1e6);
+  x.set({1, n - 3}, 1e6);
+  check_reduce("argmax", x, {1}, false);
+  check_reduce("argmin", x, {1}, false);
+  Arr ints = make(kI16, {2, n + 7}, Layout::Contig, 32, Fill::Small);
+  check_reduce("argmax", ints, {1}, false);
+  check_reduce("argmin", ints, {}, false);
+}
+
 TEST(Reduce, AllAnyCountNonzero) {
   for (const char* op : {"all", "any", "count_nonzero"}) {
     sweep(op, kF32, true);
