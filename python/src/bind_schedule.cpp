@@ -105,6 +105,8 @@ void register_schedule(nb::module_& m) {
       }, nb::arg("parent"), nb::arg("axis"))
       .def("set_scope", [](Stage& st, const std::string& scope) -> Stage { return st.set_scope(scope); },
            nb::arg("scope"))
+      .def("stream_stores", [](Stage& st) -> Stage { return st.stream_stores(); },
+           "Non-temporal stores for this output when it is larger than the cache (chosen at run time).")
       .def("__repr__", [](const Stage& s) { return "<Stage " + s.node()->name() + ">"; });
 
   nb::class_<Schedule>(m, "Schedule", "How every stage reachable from the outputs runs.")

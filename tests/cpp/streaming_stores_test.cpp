@@ -6,13 +6,13 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "lower/loop_partition.h"
+#include "lower_passes_util.h"
 #include "lower/unroll_loops.h"
 #include "lower/vectorize_loops.h"
 #include "lower/version_streaming_stores.h"
@@ -210,44 +210,24 @@ TEST(StreamStores, OnlyForKernelOutputsThatAreNotReductions) {
   Tensor P = te::compute({n}, [&](ir::Var i) { return A(i) * 2.0f; }, "P");
   Tensor C = te::compute({n}, [&](ir::Var i) { return P(i) + 1.0f; }, "C");
   auto s = create_schedule({C});
-  try {
-    s[P].stream_stores();
-    FAIL() << "stream_stores accepted an intermediate";
-  } catch (const schedule::ScheduleError& e) {
-    EXPECT_NE(std::string(e.what()).find("only a kernel output"), std::string::npos) << e.what();
-  }
+  auto expect_refused = [](const std::function<void()>& f, const std::string& reason) {
+    try {
+      f();
+      ADD_FAILURE() << "stream_stores accepted a stage it must refuse (" << reason << ")";
+    } catch (const schedule::ScheduleError& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  };
+  expect_refused([&] { s[P].stream_stores(); }, "only a kernel output");
   EXPECT_NO_THROW(s[C].stream_stores());
 
   ir::IterVar k = te::reduce_axis(0, n, "k");
   Tensor S = te::compute({1}, [&](ir::Var) { return te::sum(A(k->var), {k}); }, "S");
   auto r = create_schedule({S});
-  try {
-    r[S].stream_stores();
-    FAIL() << "stream_stores accepted a reduction";
-  } catch (const schedule::ScheduleError& e) {
-    EXPECT_NE(std::string(e.what()).find("reduction"), std::string::npos) << e.what();
-  }
+  expect_refused([&] { r[S].stream_stores(); }, "reduction");
 }
 
 // ---- the pass (golden IR) -----------------------------------------------------------------
-
-std::string golden_path(const std::string& name) {
-  const char* d = std::getenv("TESSERA_GOLDEN_DIR");
-  return std::string(d ? d : "tests/golden") + "/version_streaming_stores/" + name + ".txt";
-}
-
-void expect_golden(const std::string& name, const std::string& actual) {
-  std::string path = golden_path(name);
-  if (std::getenv("TESSERA_UPDATE_GOLDEN")) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in.good()) << "missing golden file " << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden " << path << " differs; actual:\n" << actual;
-}
 
 // The loops just before the pass, as lower() runs them.
 ir::Stmt loops_before_pass(const schedule::Schedule& s, const std::vector<lower::Arg>& args, bool contiguous) {
@@ -268,7 +248,7 @@ TEST(VersionStreamingStores, ContiguousVectorAdd) {
   s[C].parallel(blocks).vectorize(lane).stream_stores();
   ir::Stmt before = loops_before_pass(s, {A, B, C}, true);
   ir::Stmt after = lower::version_streaming_stores(before);
-  expect_golden("vadd", "# before\n" + ir::to_string(before) + "# after\n" + ir::to_string(after));
+  lower_passes_test::expect_golden("version_streaming_stores", "vadd", "# before\n" + ir::to_string(before) + "# after\n" + ir::to_string(after));
 }
 
 TEST(VersionStreamingStores, StridedRowsCheckTheRowStride) {
@@ -279,7 +259,7 @@ TEST(VersionStreamingStores, StridedRowsCheckTheRowStride) {
   auto [vecs, lane] = s[C].split(s[C].axis()[1], 8);
   s[C].vectorize(lane).parallel(s[C].axis()[0]).stream_stores();
   ir::Stmt after = lower::version_streaming_stores(loops_before_pass(s, {A, C}, false));
-  expect_golden("strided_scale", ir::to_string(after));
+  lower_passes_test::expect_golden("version_streaming_stores", "strided_scale", ir::to_string(after));
 }
 
 TEST(VersionStreamingStores, NothingToProveLeavesPlainStores) {

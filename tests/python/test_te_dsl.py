@@ -56,6 +56,29 @@ def test_lower_prints_readable_ir():
     assert "assert" in ts.lower(s, args, "vadd").kernel_ir  # the packed kernel checks its arguments
 
 
+def test_stream_stores_chooses_at_run_time_and_equals_numpy():
+    s, args = vadd_schedule()
+    s[args[2]].stream_stores()
+    text = str(ts.lower(s, args, "vadd_stream", contiguous=True))
+    assert "streaming C[" in text  # the hint; the run-time versioning is in the kernel (C++ golden tests)
+    f = ts.build(s, args, "vadd_stream", contiguous=True)
+    for n in [17, (1 << 22) + 5]:  # below and (with the default threshold) above it
+        a, b = rand(n), rand(n)
+        c = np.full(n, np.nan, np.float32)
+        f(a, b, c)
+        np.testing.assert_array_equal(c, a + b)
+
+
+def test_stream_stores_refuses_intermediates():
+    n = te.size_var("n")
+    A = te.placeholder((n,), "float32", name="A")
+    P = te.compute((n,), lambda i: A[i] * 2, name="P")
+    C = te.compute((n,), lambda i: P[i] + 1, name="C")
+    s = te.create_schedule(C.op)
+    with pytest.raises(ValueError, match="only a kernel output"):
+        s[P].stream_stores()
+
+
 def test_strided_and_broadcast_views():
     n0, n1 = te.size_var("n0"), te.size_var("n1")
     A = te.placeholder((n0, n1), "float64", name="A")
