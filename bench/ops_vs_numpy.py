@@ -3,7 +3,8 @@
 For each case: GB/s (bytes read + written) of tessera and NumPy on the same arrays, the
 ratio tessera / NumPy, and tessera against the copy bandwidth. The machine is shared, so
 each case runs in rounds that time copy, tessera and NumPy back to back; the table reports
-the median over rounds of each figure and of the per-round ratios.
+the median over rounds of each figure and of the per-round ratios, with the lowest and highest
+per-round ratio beside it (the spread says how noisy the run was).
 Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 5] [--json PATH]
 """
 import argparse
@@ -108,7 +109,8 @@ def main():
     rng = np.random.default_rng(7)
     threads = int(os.environ.get("TESSERA_NUM_THREADS", os.cpu_count() or 1))
     print(f"tessera vs NumPy {np.__version__}, n = {args.n} float32 elements, tessera on {threads} threads, "
-          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, NumPy each round)\n")
+          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, NumPy each round), "
+          f"the rounds' lowest and highest ratio in parentheses\n")
     print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy |")
     print("|---|---|---|---|---|---|---|")
     results = []
@@ -123,10 +125,14 @@ def main():
             rounds.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
         med = [float(np.median([x[i] for x in rounds])) for i in range(5)]
         r = {"family": family, "case": name, "tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9,
-             "copy_GBps": med[2] / 1e9, "ratio_numpy": med[3], "ratio_copy": med[4]}
+             "copy_GBps": med[2] / 1e9, "ratio_numpy": med[3], "ratio_copy": med[4],
+             "ratio_numpy_range": [min(x[3] for x in rounds), max(x[3] for x in rounds)],
+             "ratio_copy_range": [min(x[4] for x in rounds), max(x[4] for x in rounds)]}
         results.append(r)
+        lo, hi = r["ratio_copy_range"]
         print(f"| {family} | {name} | {r['tessera_GBps']:.1f} | {r['numpy_GBps']:.1f} | {r['copy_GBps']:.1f} | "
-              f"{r['ratio_numpy']:.2f} | {100 * r['ratio_copy']:.0f}% |", flush=True)
+              f"{r['ratio_numpy']:.2f} ({r['ratio_numpy_range'][0]:.2f}–{r['ratio_numpy_range'][1]:.2f}) | "
+              f"{100 * r['ratio_copy']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f}%) |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"n": args.n, "threads": threads, "rounds": args.rounds, "machine": platform.node(),
