@@ -110,7 +110,16 @@ class NestBuilder {
 
   static ir::Stmt wrap_condition(const ir::ReduceNode* red, const ir::VarMap& roots, ir::Stmt st) {
     if (ir::is_const_int(red->condition, 1)) return st;
-    return ir::IfThenElseNode::make(ir::substitute(red->condition, roots), st);
+    return nest_conjuncts(ir::substitute(red->condition, roots), st);
+  }
+
+  // `a && b` becomes `if a: if b:`, so b is evaluated only where a holds: && evaluates both
+  // sides, and rfactor puts the guards of uneven splits first, before a condition that
+  // may read the input at indices only those guards keep in bounds.
+  static ir::Stmt nest_conjuncts(const ir::Expr& cond, ir::Stmt st) {
+    if (const auto* b = cond.as<ir::BinaryNode>(); b && b->op == ir::BinaryOp::And)
+      return nest_conjuncts(b->a, nest_conjuncts(b->b, st));
+    return ir::IfThenElseNode::make(cond, st);
   }
 
   static ir::Stmt guard(const std::vector<ir::Expr>& preds, ir::Stmt body) {

@@ -64,7 +64,7 @@ Tensor Schedule::rfactor(const Tensor& t, const IterVar& axis) {
   }
 
   const auto* red = op->body[0].as<ir::ReduceNode>();
-  cond = ir::substitute(red->condition, body_subst) && cond;
+  cond = cond && ir::substitute(red->condition, body_subst);  // guards first: see build_loop_nests
   std::vector<Expr> sources;
   for (const Expr& src : red->source) sources.push_back(ir::substitute(src, body_subst));
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "tessera/ir/printer.h"
+#include "tessera/lower/lower.h"
 #include "tessera/schedule/schedule.h"
 #include "test_util.h"
 
@@ -139,6 +141,40 @@ TEST(Reduce, MatmulTiledVectorizedParallel) {
         for (int64_t t = 0; t < kk; ++t) acc += double(a.at({i, t})) * b.at({t, j});
         ASSERT_NEAR(c.at({i, j}), acc, 1e-4 * (1 + kk)) << m << "x" << n << "x" << kk;
       }
+  }
+}
+
+// A reduction whose condition reads the input at k, with k split unevenly and rfactored:
+// the split's guard must be tested before the condition reads A (program fuzzer seed
+// 577555445, ASan in CI: the condition was evaluated first, out of bounds). The guard
+// and the condition are nested branches, guard outside; results match a plain loop.
+TEST(Reduce, RfactorGuardsAnUnevenSplitBeforeTheConditionReads) {
+  ir::Var n = te::size_var("n");
+  Tensor A = te::placeholder({n}, DataType::Float(32), "A");
+  ir::IterVar k = te::reduce_axis(0, n, "k");
+  Tensor S = te::compute({1}, [&](ir::Var) {
+    return te::sum(ir::cast(DataType::Float(64), A(k->var)), {k}, A(k->var) > 0.0f);
+  }, "S");
+  auto s = create_schedule({S});
+  auto [ko, ki] = s[S].split(k, 7);
+  s.rfactor(S, ki);
+  std::string ir = ir::to_string(lower::lower_to_loops(s, {A, S}));
+  size_t guard = ir.find("if k.outer * 7 + k.inner < n:");
+  size_t cond = ir.find("if A[");
+  ASSERT_NE(guard, std::string::npos) << ir;
+  ASSERT_NE(cond, std::string::npos) << ir;
+  EXPECT_LT(guard, cond) << ir;
+  EXPECT_EQ(ir.find("&&"), std::string::npos) << ir;
+
+  Kernel kern = build(s, {A, S}, "positive_sum");
+  for (int64_t len : {1, 6, 7, 8, 10, 1000}) {
+    HostArray<float> a({len});
+    HostArray<double> out({1});
+    testing::fill_random(a, len, -1, 1);
+    kern({a.get(), out.get()});
+    double ref = 0;
+    for (float v : a.storage) ref += v > 0 ? v : 0.0;
+    EXPECT_NEAR(out.storage[0], ref, 1e-9 * (1 + std::abs(ref))) << "len " << len;
   }
 }
 

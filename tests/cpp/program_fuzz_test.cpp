@@ -224,6 +224,14 @@ TEST(ProgramFuzz, DeepTileNestLowersWithinTheCopyBudget) {
   std::printf("seed 3951804756: %s in %.1f s\n", to_string(r.outcome), seconds);
 }
 
+// Seed 577555445 (ASan in CI, 2026-11-24): a conditional max whose reduce axis was split
+// unevenly and rfactored; the condition read T0 before the split's guard was tested, out of
+// bounds. rfactor now puts the guard first and build_loop_nests nests `a && b` as branches.
+TEST(ProgramFuzz, UnevenSplitIsGuardedBeforeAReductionConditionReads) {
+  FuzzResult r = run_program_isolated(577555445u);
+  EXPECT_EQ(r.outcome, Outcome::Passed) << r.report();
+}
+
 // The checker itself: a flipped bit in the native output must be reported.
 TEST(ProgramFuzz, CorruptedOutputIsDetected) {
   FuzzOptions corrupt;
