@@ -238,14 +238,26 @@ ir::Stmt loops_before_pass(const schedule::Schedule& s, const std::vector<lower:
   return lower::unroll_loops(lower::vectorize_loops(x));
 }
 
-TEST(VersionStreamingStores, ContiguousVectorAdd) {
+// C = A + B in parallel blocks of 4096 and vectors of 16, as the elementwise operators run.
+struct BlockedVadd {
+  Tensor A, B, C;
+  schedule::Schedule s;
+};
+
+BlockedVadd blocked_vadd(bool stream) {
   ir::Var n = te::size_var("n");
   Tensor A = te::placeholder({n}, DataType::Float(32), "A"), B = te::placeholder({n}, DataType::Float(32), "B");
   Tensor C = te::compute({n}, [&](ir::Var i) { return A(i) + B(i); }, "C");
   auto s = create_schedule({C});
   auto [blocks, block] = s[C].split(s[C].axis()[0], 4096);
   auto [vecs, lane] = s[C].split(block, 16);
-  s[C].parallel(blocks).vectorize(lane).stream_stores();
+  s[C].parallel(blocks).vectorize(lane);
+  if (stream) s[C].stream_stores();
+  return {A, B, C, s};
+}
+
+TEST(VersionStreamingStores, ContiguousVectorAdd) {
+  auto [A, B, C, s] = blocked_vadd(true);
   ir::Stmt before = loops_before_pass(s, {A, B, C}, true);
   ir::Stmt after = lower::version_streaming_stores(before);
   lower_passes_test::expect_golden("version_streaming_stores", "vadd", "# before\n" + ir::to_string(before) + "# after\n" + ir::to_string(after));
@@ -295,14 +307,7 @@ int count(const std::string& text, const std::string& what) {
 }
 
 ir::LoweredFunc lowered_vadd(bool stream) {
-  ir::Var n = te::size_var("n");
-  Tensor A = te::placeholder({n}, DataType::Float(32), "A"), B = te::placeholder({n}, DataType::Float(32), "B");
-  Tensor C = te::compute({n}, [&](ir::Var i) { return A(i) + B(i); }, "C");
-  auto s = create_schedule({C});
-  auto [blocks, block] = s[C].split(s[C].axis()[0], 4096);
-  auto [vecs, lane] = s[C].split(block, 16);
-  s[C].parallel(blocks).vectorize(lane);
-  if (stream) s[C].stream_stores();
+  auto [A, B, C, s] = blocked_vadd(stream);
   lower::LowerOptions options;
   options.contiguous = true;
   return lower::lower(s, {A, B, C}, stream ? "vadd_stream" : "vadd_plain", options);
