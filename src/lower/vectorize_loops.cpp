@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "tessera/ir/functor.h"
 #include "tessera/ir/op.h"
@@ -383,6 +384,7 @@ class LoopVectorizer : public IRMutator {
 
   Stmt remember(const Stmt& version) {
     versions_.insert(version.as<IfThenElseNode>());
+    kept_.push_back(version);
     return version;
   }
 
@@ -402,7 +404,11 @@ class LoopVectorizer : public IRMutator {
     return remember(IfThenElseNode::make(all_unit, contiguous, strided));
   }
 
-  std::unordered_set<const IfThenElseNode*> versions_;  // the checks made here, all alive
+  // The checks made here. kept_ holds them alive: a check replaced by its hoisted copy would
+  // otherwise be freed, and a new IfThenElse at the same address taken for a check
+  // (program fuzzer seed 1794509789: an `if` without else "hoisted" into a loop with no body).
+  std::unordered_set<const IfThenElseNode*> versions_;
+  std::vector<Stmt> kept_;
 };
 
 }  // namespace

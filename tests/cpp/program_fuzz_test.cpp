@@ -224,12 +224,18 @@ TEST(ProgramFuzz, DeepTileNestLowersWithinTheCopyBudget) {
   std::printf("seed 3951804756: %s in %.1f s\n", to_string(r.outcome), seconds);
 }
 
-// Seed 577555445 (ASan in CI, 2026-11-24): a conditional max whose reduce axis was split
-// unevenly and rfactored; the condition read T0 before the split's guard was tested, out of
-// bounds. rfactor now puts the guard first and build_loop_nests nests `a && b` as branches.
-TEST(ProgramFuzz, UnevenSplitIsGuardedBeforeAReductionConditionReads) {
-  FuzzResult r = run_program_isolated(577555445u);
-  EXPECT_EQ(r.outcome, Outcome::Passed) << r.report();
+// Seeds that failed in CI's random runs, each fixed (2026-11-24):
+// - 577555445 (ASan): a conditional max whose reduce axis was split unevenly and rfactored;
+//   the condition read T0 before the split's guard was tested, out of bounds. rfactor now
+//   puts the guard first and build_loop_nests nests `a && b` as branches.
+// - 1794509789: vectorize_loops took a new `if` (no else) for one of its stride checks,
+//   freed earlier at the same address, and built a loop with no body. It now keeps its
+//   checks alive.
+TEST(ProgramFuzz, SeedsThatFailedInCiPass) {
+  for (uint64_t seed : {577555445u, 1794509789u}) {
+    FuzzResult r = run_program_isolated(seed);
+    EXPECT_EQ(r.outcome, Outcome::Passed) << r.report();
+  }
 }
 
 // The checker itself: a flipped bit in the native output must be reported.
