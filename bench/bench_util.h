@@ -28,22 +28,33 @@ inline double median_time(const std::function<void()>& f, int reps = 15, int war
   return t[t.size() / 2];
 }
 
-// Runs body(begin, end) on `threads` threads over [0, n).
+// Runs body(begin, end) on `threads` threads over [0, n); the calling thread takes the
+// first slice, so one thread is started fewer.
 inline void split_threads(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
   std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 1; t < threads; ++t) {
     int64_t b = n * t / threads, e = n * (t + 1) / threads;
     pool.emplace_back([=, &body] { body(b, e); });
   }
+  body(0, n / threads);
   for (auto& th : pool) th.join();
+}
+
+// One copy of `nbytes` with memcpy on `threads` threads, in seconds (the buffers are the
+// caller's, so a benchmark can time one copy between the calls it compares).
+inline double copy_seconds(const void* src, void* dst, int64_t nbytes, int threads) {
+  const auto* s = static_cast<const char*>(src);
+  auto* d = static_cast<char*>(dst);
+  double t0 = now_s();
+  split_threads(threads, nbytes, [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, e - b); });
+  return now_s() - t0;
 }
 
 // Copy bandwidth (bytes read + written per second) with memcpy on `threads` threads.
 inline double copy_bandwidth(const float* src, float* dst, int64_t n, int threads) {
-  double t = median_time([&] {
-    split_threads(threads, n, [&](int64_t b, int64_t e) { std::memcpy(dst + b, src + b, (e - b) * sizeof(float)); });
-  });
-  return 2.0 * n * sizeof(float) / t;
+  const int64_t nbytes = n * static_cast<int64_t>(sizeof(float));
+  double t = median_time([&] { copy_seconds(src, dst, nbytes, threads); });
+  return 2.0 * static_cast<double>(nbytes) / t;
 }
 
 // Read bandwidth: a sum with independent accumulators that the compiler vectorizes.

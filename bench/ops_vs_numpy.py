@@ -1,11 +1,17 @@
 """Every operator family of tessera against NumPy on this machine, in one run.
 
 For each case: GB/s (bytes read + written) of tessera and NumPy on the same arrays, the
-ratio tessera / NumPy, and tessera against the copy bandwidth. The machine is shared, so
-each case runs in rounds that time copy, tessera and NumPy back to back; the table reports
-the median over rounds of each figure and of the per-round ratios, with the lowest and highest
-per-round ratio beside it (the spread says how noisy the run was).
-Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 5] [--json PATH]
+ratio tessera / NumPy, and tessera against the copy bandwidth (memcpy on tessera's threads).
+
+Protocol: a case runs in rounds, and a round is copy, tessera, copy, NumPy, one call each.
+Every timed call thus starts right after a copy of 2 x 64 MB (at the default n), in the same
+cache state, and copy and the calls it is compared with are timed milliseconds apart. (Timing
+several calls of one function back to back, as an earlier version did, lets part of a 64 MB
+input stay in the 32 MB L3 between calls, by an amount that depends on what ran before; on this
+VM that moved a sum over axis 0 between 60% and 100% of copy.) The table reports the median over
+rounds of each figure and of the per-round ratios, with the lowest and highest per-round ratio
+beside it (the spread says how noisy the run was).
+Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 21] [--json PATH]
 """
 import argparse
 import json
@@ -19,15 +25,24 @@ from tessera import _testing as ts
 from tessera._core import oplib as _ops
 
 
-def median_time(f, reps=5, warmup=1):
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+def seconds(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+class Copy:
+    """One memcpy of n float32 on the benchmark's threads, between buffers made once."""
+
+    def __init__(self, n, threads):
+        self.src, self.dst = np.ones(n, np.float32), np.empty(n, np.float32)
+        self.threads = threads
+        self()  # fault in dst
+
+    def __call__(self):
+        """Bytes read + written per second."""
+        t = _ops.copy_seconds(self.src.ctypes.data, self.dst.ctypes.data, self.src.nbytes, self.threads)
+        return 2 * self.src.nbytes / t
 
 
 def cases(n, rng):
@@ -102,14 +117,15 @@ def cases(n, rng):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1 << 24)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=21)
     p.add_argument("--only", help="comma-separated substrings of case names to run")
     p.add_argument("--json")
     args = p.parse_args()
     rng = np.random.default_rng(7)
     threads = int(os.environ.get("TESSERA_NUM_THREADS", os.cpu_count() or 1))
+    copy = Copy(args.n, threads)
     print(f"tessera vs NumPy {np.__version__}, n = {args.n} float32 elements, tessera on {threads} threads, "
-          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, NumPy each round), "
+          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, copy, NumPy: one call each), "
           f"the rounds' lowest and highest ratio in parentheses\n")
     print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy |")
     print("|---|---|---|---|---|---|---|")
@@ -117,11 +133,13 @@ def main():
     for family, name, nbytes, f_ts, f_np in cases(args.n, rng):
         if args.only and not any(s in name for s in args.only.split(",")):
             continue
-        f_ts()  # compile before timing
+        f_ts(), f_np()  # compile and fault in outputs before timing
         rounds = []
         for _ in range(args.rounds):
-            copy_bw = _ops.copy_bandwidth(args.n, threads)
-            t_ts, t_np = median_time(f_ts), median_time(f_np)
+            copy_bw = copy()
+            t_ts = seconds(f_ts)
+            copy_bw = (copy_bw + copy()) / 2
+            t_np = seconds(f_np)
             rounds.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
         med = [float(np.median([x[i] for x in rounds])) for i in range(5)]
         r = {"family": family, "case": name, "tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9,

@@ -27,7 +27,7 @@ echo
 echo "== 4. Every operator family against NumPy (4M float32 elements, interleaved rounds)"
 mkdir -p bench/results
 out="bench/results/$(date +%Y-%m-%d)-$(hostname -s)-demo"
-$py bench/ops_vs_numpy.py --n 4194304 --rounds 3 --json "$out-ops-vs-numpy.json"
+$py bench/ops_vs_numpy.py --n 4194304 --rounds 9 --json "$out-ops-vs-numpy.json"
 
 echo
 echo "== 5. The compiler core: generated kernels against copy and read bandwidth"

@@ -57,6 +57,13 @@ void register_oplib(nb::module_& m) {
     nb::gil_scoped_release release;
     return bench::copy_bandwidth(src.data(), dst.data(), n, threads);
   }, nb::arg("n"), nb::arg("threads"));
+  // One such copy between two caller-owned buffers (addresses as integers, e.g. NumPy's
+  // arr.ctypes.data), in seconds: benchmarks interleave it with the calls they time.
+  m.def("copy_seconds", [](uintptr_t src, uintptr_t dst, int64_t nbytes, int threads) {
+    if (nbytes < 0 || threads < 1) throw nb::value_error("copy_seconds: nbytes >= 0 and threads >= 1");
+    nb::gil_scoped_release release;
+    return bench::copy_seconds(reinterpret_cast<const void*>(src), reinterpret_cast<void*>(dst), nbytes, threads);
+  }, nb::arg("src"), nb::arg("dst"), nb::arg("nbytes"), nb::arg("threads"));
 }
 
 }  // namespace tessera::python
