@@ -3,15 +3,19 @@
 For each case: GB/s (bytes read + written) of tessera and NumPy on the same arrays, the
 ratio tessera / NumPy, and tessera against the copy bandwidth (memcpy on tessera's threads).
 
-Protocol: a case runs in rounds, and a round is copy, tessera, copy, NumPy, one call each.
-Every timed call thus starts right after a copy of 2 x 64 MB (at the default n), in the same
-cache state, and copy and the calls it is compared with are timed milliseconds apart. (Timing
-several calls of one function back to back, as an earlier version did, lets part of a 64 MB
-input stay in the 32 MB L3 between calls, by an amount that depends on what ran before; on this
-VM that moved a sum over axis 0 between 60% and 100% of copy.) The table reports the median over
-rounds of each figure and of the per-round ratios, with the lowest and highest per-round ratio
-beside it (the spread says how noisy the run was).
-Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 21] [--json PATH]
+Two cache states, both in every round of a case, because a 64 MB input is twice this VM's
+32 MB L3 and the state decides how much of it is read from DRAM:
+- cold: copy, tessera, copy, NumPy, one call each. Every timed call starts right after a copy
+  of 2 x 64 MB (at the default n), as copy itself does, and is timed milliseconds from the
+  copies it is compared with. This is the main figure: it compares like with like (DRAM).
+- warm: then one untimed and three timed calls of tessera back to back, and the same for NumPy
+  (medians of three): what a loop over the same data sees. Part of a 64 MB input stays in L3
+  between calls, by an amount that depends on the replacement state, and a 16 MB one stays
+  whole; on this VM this moved a sum over axis 0 between 60% and 100% of copy.
+The table reports the medians over rounds of each figure and of the per-round ratios, with
+the lowest and highest per-round ratio beside the cold ones (the spread says how noisy the
+run was), and the warm ratios' medians.
+Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 15] [--json PATH]
 """
 import argparse
 import json
@@ -43,6 +47,36 @@ class Copy:
         """Bytes read + written per second."""
         t = _ops.copy_seconds(self.src.ctypes.data, self.dst.ctypes.data, self.src.nbytes, self.threads)
         return 2 * self.src.nbytes / t
+
+
+def warm_seconds(f):
+    """Median of three calls made right after another call of f."""
+    f()
+    return sorted(seconds(f) for _ in range(3))[1]
+
+
+def measure(f_ts, f_np, nbytes, copy, rounds):
+    """The figures of one case (see the module comment): medians over rounds."""
+    cold, warm = [], []
+    for _ in range(rounds):
+        copy_bw = copy()
+        t_ts = seconds(f_ts)
+        copy_bw = (copy_bw + copy()) / 2
+        t_np = seconds(f_np)
+        cold.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
+        w_ts, w_np = warm_seconds(f_ts), warm_seconds(f_np)
+        warm.append((w_np / w_ts, nbytes / w_ts / copy_bw))
+    med = [float(np.median([x[i] for x in cold])) for i in range(5)]
+    return {"tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9, "copy_GBps": med[2] / 1e9,
+            "ratio_numpy": med[3], "ratio_copy": med[4],
+            "ratio_numpy_range": [min(x[3] for x in cold), max(x[3] for x in cold)],
+            "ratio_copy_range": [min(x[4] for x in cold), max(x[4] for x in cold)],
+            "warm_ratio_numpy": float(np.median([x[0] for x in warm])),
+            "warm_ratio_copy": float(np.median([x[1] for x in warm]))}
+
+
+def spread(lo_hi, fmt):
+    return "–".join(fmt.format(v) for v in lo_hi)
 
 
 def cases(n, rng):
@@ -117,7 +151,7 @@ def cases(n, rng):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1 << 24)
-    p.add_argument("--rounds", type=int, default=21)
+    p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--only", help="comma-separated substrings of case names to run")
     p.add_argument("--json")
     args = p.parse_args()
@@ -125,32 +159,22 @@ def main():
     threads = int(os.environ.get("TESSERA_NUM_THREADS", os.cpu_count() or 1))
     copy = Copy(args.n, threads)
     print(f"tessera vs NumPy {np.__version__}, n = {args.n} float32 elements, tessera on {threads} threads, "
-          f"NumPy on 1; median of {args.rounds} rounds (copy, tessera, copy, NumPy: one call each), "
-          f"the rounds' lowest and highest ratio in parentheses\n")
-    print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy |")
-    print("|---|---|---|---|---|---|---|")
+          f"NumPy on 1; median of {args.rounds} rounds; cold: copy, tessera, copy, NumPy, one call each "
+          f"(the rounds' lowest and highest ratio in parentheses); warm: three calls back to back\n")
+    print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy "
+          "| warm: tessera / NumPy | warm: tessera / copy |")
+    print("|---|---|---|---|---|---|---|---|---|")
     results = []
     for family, name, nbytes, f_ts, f_np in cases(args.n, rng):
         if args.only and not any(s in name for s in args.only.split(",")):
             continue
         f_ts(), f_np()  # compile and fault in outputs before timing
-        rounds = []
-        for _ in range(args.rounds):
-            copy_bw = copy()
-            t_ts = seconds(f_ts)
-            copy_bw = (copy_bw + copy()) / 2
-            t_np = seconds(f_np)
-            rounds.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
-        med = [float(np.median([x[i] for x in rounds])) for i in range(5)]
-        r = {"family": family, "case": name, "tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9,
-             "copy_GBps": med[2] / 1e9, "ratio_numpy": med[3], "ratio_copy": med[4],
-             "ratio_numpy_range": [min(x[3] for x in rounds), max(x[3] for x in rounds)],
-             "ratio_copy_range": [min(x[4] for x in rounds), max(x[4] for x in rounds)]}
+        r = {"family": family, "case": name, **measure(f_ts, f_np, nbytes, copy, args.rounds)}
         results.append(r)
-        lo, hi = r["ratio_copy_range"]
         print(f"| {family} | {name} | {r['tessera_GBps']:.1f} | {r['numpy_GBps']:.1f} | {r['copy_GBps']:.1f} | "
-              f"{r['ratio_numpy']:.2f} ({r['ratio_numpy_range'][0]:.2f}–{r['ratio_numpy_range'][1]:.2f}) | "
-              f"{100 * r['ratio_copy']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f}%) |", flush=True)
+              f"{r['ratio_numpy']:.2f} ({spread(r['ratio_numpy_range'], '{:.2f}')}) | "
+              f"{100 * r['ratio_copy']:.0f}% ({spread(r['ratio_copy_range'], '{:.0%}')}) | "
+              f"{r['warm_ratio_numpy']:.2f} | {100 * r['warm_ratio_copy']:.0f}% |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"n": args.n, "threads": threads, "rounds": args.rounds, "machine": platform.node(),

@@ -37,5 +37,6 @@ def test_ops_vs_numpy_reports_every_case(tmp_path):
     names = [r["case"] for r in report["results"]]
     assert len(names) == len(set(names)) >= 24
     for r in report["results"]:
-        for key in ("tessera_GBps", "numpy_GBps", "copy_GBps", "ratio_numpy", "ratio_copy"):
+        for key in ("tessera_GBps", "numpy_GBps", "copy_GBps", "ratio_numpy", "ratio_copy", "warm_ratio_numpy",
+                    "warm_ratio_copy"):
             assert np.isfinite(r[key]) and r[key] > 0, (r["case"], key)
