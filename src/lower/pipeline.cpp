@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "lower/build_loop_nests.h"
+#include "lower/carry_read_back.h"
 #include "lower/gpu_thread_reduce.h"
 #include "lower/guard_vector_lanes.h"
 #include "lower/infer_bounds.h"
@@ -77,6 +78,7 @@ Loops schedule_to_loops(PassRunner& run, const schedule::Schedule& sched, const 
   infer_bounds(&graph);
   StoragePlan plan = plan_storage(graph, args, options);
   ir::Stmt s = run.run("build_loop_nests", ir::Stmt(), [&](const ir::Stmt&) { return build_loop_nests(graph); });
+  s = run.run("carry_read_back", s, [&](const ir::Stmt& x) { return carry_read_back(x, &plan); });
   s = run.run("storage_flatten", s, [&](const ir::Stmt& x) { return storage_flatten(x, plan.storage); });
   ir::BoundsScope facts = extent_facts(plan.params);
   s = run.run("simplify", s, [&](const ir::Stmt& x) { return ir::simplify(x, facts); });

@@ -2,6 +2,7 @@
 
 #include "tessera/ir/op.h"
 #include "tessera/ir/simplify.h"
+#include "tessera/ir/utils.h"
 
 namespace tessera::lower {
 namespace {
@@ -23,11 +24,36 @@ ir::Buffer region_buffer(const ir::Buffer& b, const Realize& r, const std::strin
   return ir::Buffer::make(b->name, b->dtype, r.alloc_extent, {}, ir::simplify(offset), scope);
 }
 
+// The state takes the storage of its output, which must be a tensor argument.
+void bind_read_back(const ReadBack& r, const StageGraph& g, StoragePlan* plan) {
+  if (!r.state.defined() || !r.output.defined()) throw std::invalid_argument("lower: undefined read-back tensor");
+  const std::string what = "lower: read-back state " + r.state.name() + " of " + r.output.name();
+  if (r.state.op()->kind != te::OpKind::Placeholder) throw std::invalid_argument(what + " is not a placeholder");
+  auto out = plan->storage.find(r.output.buffer().get());
+  auto prod = g.producer.find(r.output.buffer().get());
+  if (out == plan->storage.end() || prod == g.producer.end() || prod->second->op->kind != te::OpKind::Compute)
+    throw std::invalid_argument(what + ": the output is not a computed tensor argument");
+  if (plan->storage.count(r.state.buffer().get()))
+    throw std::invalid_argument(what + ": the state is bound twice or passed as an argument");
+  const ir::Buffer& state = r.state.buffer();
+  const ir::Buffer& output = r.output.buffer();
+  bool same = state->dtype == output->dtype && state.ndim() == output.ndim();
+  for (int d = 0; same && d < state.ndim(); ++d) same = ir::equal(state->shape[d], output->shape[d]);
+  if (!same) throw std::invalid_argument(what + ": the state must have the output's dtype and shape");
+  plan->storage[state.get()] = out->second;
+  plan->read_backs[state.get()] = output.get();
+}
+
 }  // namespace
 
 StoragePlan plan_storage(const StageGraph& g, const std::vector<Arg>& args, const LowerOptions& options) {
   StoragePlan plan;
+  std::vector<const ReadBack*> read_backs;
   for (const Arg& a : args) {
+    if (const auto* r = std::get_if<ReadBack>(&a.value)) {
+      read_backs.push_back(r);
+      continue;
+    }
     ir::KernelParam p;
     if (const auto* t = std::get_if<te::Tensor>(&a.value)) {
       if (!t->defined()) throw std::invalid_argument("lower: undefined tensor argument");
@@ -49,6 +75,7 @@ StoragePlan plan_storage(const StageGraph& g, const std::vector<Arg>& args, cons
     }
     plan.params.push_back(p);
   }
+  for (const ReadBack* r : read_backs) bind_read_back(*r, g, &plan);
   for (const schedule::StagePtr& s : g.stages) {
     if (s->op->kind == te::OpKind::Placeholder && !plan.storage.count(s->op->outputs[0].get()))
       throw std::invalid_argument("lower: tensor " + s->op->name + " is read but not passed as an argument");

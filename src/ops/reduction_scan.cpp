@@ -2,21 +2,21 @@
 //
 // NumPy adds in the result dtype, one element after the other, rounding every partial
 // result; a tensor expression cannot name its own previous element, so the kernel reads
-// it through a second argument `prev` that aliases the output:
+// it through a placeholder `prev` that lowering binds to the output's storage
+// (lower::ReadBack, the state of a recurrence):
 //   out[k..., i] = (i == 0 ? identity : prev[k..., i - 1]) (+) x[k..., i]
-// with the scan loop serial and ascending. Argument buffers share one alias scope in
-// codegen, so every read of prev sees the store of the previous step. The kept axes run
-// in parallel, and in vectors when the last kept axis is contiguous (a scan along a
-// leading axis): then every step adds a contiguous block of the row to the previous one.
+// with the scan loop serial and ascending, so every read of prev sees the store of the
+// previous step. The kept axes run in parallel. Two schedules:
 //
-// A scan along the last axis (Blocked mode) keeps that order of rounding but not the
-// one-element-per-step chain through memory: the row is cut into blocks of `lanes`
-// elements, and a vector of lanes folds the block's terms in order, lane j taking terms
-// 0..j (a masked step leaves the others as they are):
-//   out[k..., b*B + j] = ((carry (+) x[b*B]) (+) x[b*B + 1]) ... (+) x[b*B + j]
-// where carry = prev[k..., b*B - 1] (the identity for the first block). Every lane thus
-// computes NumPy's running value exactly, a block costs B + 1 vector steps, and several
-// rows are interleaved so that their independent chains overlap.
+// Rows (a scan along the last axis, or a 1-d scan): kCarriedRows rows interleaved and
+// unrolled inside the scan loop. Lowering's register carry (src/lower/carry_read_back.h)
+// sees that each row reads back the value it stored one step before and keeps it in a
+// register, so a step is a load, an add and a store per row, and the rows' independent
+// chains overlap: about 1 cycle per element on Zen 4 (four chains over a 3-4 cycle add),
+// one add latency per element for a single row.
+//
+// Vector (along an outer axis, the last kept axis contiguous): every step adds a
+// contiguous block of the row to the previous one, in vectors.
 //
 // include_initial writes the identity into the first slot and scans into the rest.
 //
@@ -24,15 +24,14 @@
 // (Hillis-Steele) prefix in registers plus a carry would be more accurate than the
 // sequential sum, but users compare cumulative sums with NumPy's exactly (test suites,
 // searchsorted over cumulative weights, bin edges), and those who need accuracy ask for
-// float64. The way to bandwidth is therefore rows in vector lanes (one vector add per
-// `lanes` elements, NumPy's order in every lane), which needs what a tensor expression
-// cannot say today: a serial loop whose running value stays in a register. prev goes
-// through memory, and an interleaved one-element-per-step schedule through prev measured
-// 3x slower than Blocked (every step waits for the previous store). Blocked runs at about
-// 2 cycles per element on Zen 4, set by LLVM's lowering of the masked steps (scalar adds
-// plus inserts and blends), not by the lane count (8 or 16), the interleaved rows (4 or
-// 8) or the strided addressing. Streaming stores must not be used here while the carry is
-// read back from the output (a load of a line still in a write-combining buffer).
+// float64. This replaced a Blocked mode (a masked vector step per term, lane j folding
+// terms 0..j of a block; about 2 cycles per element, 1.2 ns for a 1-d float32 scan where
+// Rows takes 0.84). Beyond Rows, the way to more speed is rows in vector lanes (8 or 16
+// rows per vector, each tile transposed in registers on the way in and out), which the
+// code generator cannot emit yet; it would also give whole-vector stores that may stream.
+// Stores stay normal: the Rows stores are scalar (streaming needs whole vectors), and
+// Vector reads the previous row back from the output, which must not sit in a
+// write-combining buffer.
 #include <cstring>
 
 #include "ops/kernel_cache.h"
@@ -45,9 +44,9 @@ namespace {
 
 using reduction_detail::fail;
 
-// Rows: one element per step along the last axis (kept for existing ahead-of-time
-// variants); Vector: along an outer axis; Blocked: along the last axis, by blocks.
-enum class ScanMode : int64_t { Rows = 0, Vector = 1, Blocked = 2 };
+// Rows: along the last axis, one element per step, the running value in a register;
+// Vector: along an outer axis, in vectors. (2 was Blocked, by blocks of vector lanes.)
+enum class ScanMode : int64_t { Rows = 0, Vector = 1 };
 
 struct ScanInfo {
   const char* name;
@@ -73,10 +72,10 @@ constexpr int64_t kColumnBlock = 1024;
 
 int scan_lanes(DataType t) { return std::clamp(64 / t.bytes(), 8, 64); }
 
-// Rows of a Blocked scan interleaved in one task (independent chains that overlap).
-constexpr int64_t kBlockedRows = 4;
-// Blocks up to this many lanes interleave the rows' steps in unrolled code.
-constexpr int64_t kUnrolledRowLanes = 16;
+// Rows of a Rows scan interleaved in one step: four chains cover the latency of a float
+// add (3-4 cycles); more rows, at a large power-of-two row stride, put more streams in one
+// L1 set than it has ways (8 rows of a 4096-wide float32 matrix ran 10x slower in C).
+constexpr int64_t kCarriedRows = 4;
 
 Expr scan_identity(const ScanInfo& info, DataType t) {
   // -0.0 is the identity of float addition: the first element is copied exactly.
@@ -90,110 +89,25 @@ Expr scan_combine(const ScanInfo& info, const Expr& a, const Expr& b) {
   return info.is_sum ? a + b : a * b;
 }
 
-// The operands every scan variant takes: x (kept dimensions, then the scanned one of
-// extent len) and prev, the output read back one step behind.
-struct ScanOperands {
-  std::vector<Expr> shape;
-  Expr len;
-  te::Tensor x, prev;
-};
-
-ScanOperands scan_operands(const Variant& v) {
-  const int kept_rank = static_cast<int>(v.attrs[0]);
-  ScanOperands o;
-  for (int d = 0; d < kept_rank; ++d) o.shape.push_back(te::size_var("n" + std::to_string(d)));
-  o.len = te::size_var("len");
-  o.shape.push_back(o.len);
-  o.x = te::placeholder(o.shape, v.sig.inputs[0], "x");
-  o.prev = te::placeholder(o.shape, v.sig.outputs[0], "prev");
-  return o;
-}
-
-// Blocked mode (see the file comment): part[kept..., block, lane] folds the block's terms
-// in order; out reads it.
-Generated generate_blocked_scan(const ScanInfo& info, const Variant& v) {
-  const int kept_rank = static_cast<int>(v.attrs[0]);
-  const DataType t = v.sig.outputs[0];
-  const int64_t lanes = scan_lanes(t);
-  auto [shape, len, x, prev] = scan_operands(v);
-  const Expr identity = scan_identity(info, t);
-  // (value, taken) pairs: a term that is not taken leaves the value as it is (one masked
-  // vector step per term; the flag is only there to carry the mask).
-  te::Reducer in_order = te::comm_reducer(
-      [p = &info](const std::vector<Expr>& a, const std::vector<Expr>& b) {
-        return std::vector<Expr>{ir::select(b[1], scan_combine(*p, a[0], b[0]), a[0]), a[1] || b[1]};
-      },
-      [identity](const std::vector<DataType>&) { return std::vector<Expr>{identity, ir::make_bool(false)}; },
-      "scan_block");
-  std::vector<Expr> part_shape(shape.begin(), shape.end() - 1);
-  part_shape.push_back(floordiv(len + (lanes - 1), lanes));
-  part_shape.push_back(Expr(lanes));
-  te::Tensor part = te::compute_multi(
-      part_shape,
-      [&](const std::vector<ir::Var>& idx) {
-        std::vector<Expr> row(idx.begin(), idx.end() - 2);
-        const Expr b = idx[idx.size() - 2], j = idx.back();
-        ir::IterVar k = te::reduce_axis(0, Expr(lanes + 1), "k");  // term 0: the carry
-        std::vector<Expr> at_carry = row, at_x = row;
-        at_carry.push_back(ir::max(b * lanes - 1, 0));
-        at_x.push_back(ir::min(b * lanes + k->var - 1, len - 1));  // in bounds for every lane
-        Expr carry = ir::select(b == 0, identity, prev(at_carry));
-        Expr value = ir::select(k->var == 0, carry, ir::cast(t, x(at_x)));
-        return in_order({value, k->var - 1 <= j}, {k});
-      },
-      "part")[0];
-  te::Tensor out = te::compute(
-      shape,
-      [&](const std::vector<ir::Var>& idx) {
-        std::vector<Expr> at(idx.begin(), idx.end() - 1);
-        at.push_back(floordiv(idx.back(), lanes));
-        at.push_back(floormod(idx.back(), lanes));
-        return part(at);
-      },
-      "out");
-  schedule::Schedule s = schedule::create_schedule({out});
-  schedule::Stage os = s[out];
-  std::vector<ir::IterVar> kept(os.axis().begin(), os.axis().end() - 1);
-  auto [io, ii] = os.split(os.axis().back(), lanes);
-  ir::IterVar rows;  // the interleaved rows: the inner part of the last kept axis
-  if (!kept.empty()) {
-    auto [ro, ri] = os.split(kept.back(), kBlockedRows);
-    kept.back() = ro;
-    rows = ri;
-  }
-  std::vector<ir::IterVar> order = kept;
-  order.push_back(io);
-  if (rows) order.push_back(rows);
-  order.push_back(ii);
-  os.reorder(order).vectorize(ii);
-  if (!kept.empty()) os.parallel(kept.size() > 1 ? os.fuse(kept) : kept[0]);
-  schedule::Stage ps = s[part];
-  ps.compute_at(os, io).set_scope("local");
-  const std::vector<ir::IterVar> pa = ps.axis();  // kept..., block, lane
-  const ir::IterVar k = ps.reduce_axis()[0];
-  // (kept..., block, k, last kept (the interleaved rows), lane): the rows' steps alternate.
-  // Wide blocks (16-bit and 8-bit results) keep a loop over the rows instead, which the
-  // core still overlaps, at a quarter of the code and compile time.
-  const bool unroll_rows = kept_rank > 0 && lanes <= kUnrolledRowLanes;
-  std::vector<ir::IterVar> porder(pa.begin(), pa.begin() + std::max(kept_rank - 1, 0));
-  porder.push_back(pa[kept_rank]);
-  if (kept_rank > 0 && !unroll_rows) porder.push_back(pa[kept_rank - 1]);
-  porder.push_back(k);
-  if (unroll_rows) porder.push_back(pa[kept_rank - 1]);
-  porder.push_back(pa.back());
-  ps.reorder(porder).vectorize(pa.back()).unroll(k);
-  if (unroll_rows) ps.unroll(pa[kept_rank - 1]);
-  return Generated{s, {x, prev, out}};
+// attrs: the number of kept dimensions, then the ScanMode.
+bool valid_scan(const Variant& v) {
+  return v.attrs.size() == 2 && v.attrs[0] >= 0 && v.attrs[0] + 1 == v.ndim &&
+         (v.attrs[1] == static_cast<int64_t>(ScanMode::Rows) || v.attrs[1] == static_cast<int64_t>(ScanMode::Vector));
 }
 
 Generated generate_scan(const ScanInfo& info, const Variant& v) {
-  if (v.attrs.size() != 2)
+  if (!valid_scan(v))
     throw OpError(OpError::Kind::Value, std::string(info.name) + ": runs through ops::cumulative");
   const int kept_rank = static_cast<int>(v.attrs[0]);
   const auto mode = static_cast<ScanMode>(v.attrs[1]);
-  if (mode == ScanMode::Blocked) return generate_blocked_scan(info, v);
   const DataType t = v.sig.outputs[0];
-  auto [shape, len, x, prev] = scan_operands(v);
+  // x: the kept dimensions, then the scanned one; prev: the output, read back one step
+  // behind.
+  std::vector<Expr> shape;
+  for (int d = 0; d < kept_rank; ++d) shape.push_back(te::size_var("n" + std::to_string(d)));
+  shape.push_back(te::size_var("len"));
+  te::Tensor x = te::placeholder(shape, v.sig.inputs[0], "x");
+  te::Tensor prev = te::placeholder(shape, v.sig.outputs[0], "prev");
   te::Tensor out = te::compute(
       shape,
       [&](const std::vector<ir::Var>& idx) {
@@ -210,20 +124,22 @@ Generated generate_scan(const ScanInfo& info, const Variant& v) {
   std::vector<ir::IterVar> kept(st.axis().begin(), st.axis().end() - 1);
   ir::IterVar scan = st.axis().back();
   if (!kept.empty()) {
-    ir::IterVar lane;
-    ir::IterVar vecs;
     if (mode == ScanMode::Vector) {
       auto [ko, kb] = st.split(kept.back(), kColumnBlock);
       auto [kv, kl] = st.split(kb, scan_lanes(t));
       kept.back() = ko;
-      vecs = kv;
-      lane = kl;
+      ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
+      st.reorder({outer, scan, kv, kl}).vectorize(kl).parallel(outer);
+    } else {
+      // Rows: the interleaved rows innermost and unrolled, so that lowering keeps each
+      // row's running value in a register (read back from the previous step).
+      auto [ro, ri] = st.split(kept.back(), kCarriedRows);
+      kept.back() = ro;
+      ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
+      st.reorder({outer, scan, ri}).unroll(ri).parallel(outer);
     }
-    ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
-    if (lane) st.reorder({outer, scan, vecs, lane}).vectorize(lane);
-    st.parallel(outer);
   }
-  return Generated{s, {x, prev, out}};
+  return Generated{s, {x, out, lower::ReadBack{prev, out}}};
 }
 
 const OpDef& scan_opdef(const ScanInfo& info) {
@@ -242,16 +158,16 @@ const OpDef& scan_opdef(const ScanInfo& info) {
       const ScanInfo* p = &s;
       def.generate = [p](const Variant& v) { return generate_scan(*p, v); };
       for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
-      // Ahead of time: 1-D scans, and scans of 2-D and 3-D compact inputs along the last
-      // axis (Blocked) or an outer one (Vector).
+      // Ahead of time: 1-D scans, and scans of 2-D and 3-D inputs along the last axis
+      // (Rows) or an outer one (Vector).
       def.aot_variants = [](const Signature& sig) {
         std::vector<Variant> vs;
-        for (auto [kept, mode] : {std::pair{0, ScanMode::Blocked}, {1, ScanMode::Blocked}, {1, ScanMode::Vector},
-                                  {2, ScanMode::Blocked}, {2, ScanMode::Vector}})
+        for (auto [kept, mode] : {std::pair{0, ScanMode::Rows}, {1, ScanMode::Rows}, {1, ScanMode::Vector},
+                                  {2, ScanMode::Rows}, {2, ScanMode::Vector}})
           vs.push_back(Variant{sig, kept + 1, Layout::Strided, "llvm", {kept, static_cast<int64_t>(mode)}});
         return vs;
       };
-      def.valid = [](const Variant& v) { return v.attrs.size() == 2; };
+      def.valid = valid_scan;
       out.push_back(&defop(std::move(def)));
     }
     return out;
@@ -359,16 +275,15 @@ void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTens
   kx.strides.push_back(xv.strides[c.axis]);
   ko.shape.push_back(ov.shape[c.axis]);
   ko.strides.push_back(ov.strides[c.axis]);
-  ScanMode mode = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out) ? ScanMode::Vector
-                                                                                                  : ScanMode::Blocked;
+  const bool vector = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out);
+  const ScanMode mode = vector ? ScanMode::Vector : ScanMode::Rows;
   Variant v{Signature{{c.in}, {c.out}, {c.out}},
             static_cast<int>(kept.size()) + 1,
             Layout::Strided,
             "llvm",
             {static_cast<int64_t>(kept.size()), static_cast<int64_t>(mode)}};
   const Kernel& k = detail::kernel_for(scan_opdef(info), v);
-  reduction_detail::View prev = ko;
-  reduction_detail::run_kernel(k, {kx.get(), prev.get(), ko.get()});
+  reduction_detail::run_kernel(k, {kx.get(), ko.get()});
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
-// cumulative_sum along the last axis runs by blocks of vector lanes (reduction_scan.cpp,
-// Blocked mode). Each lane folds its block's terms in order starting from the previous
-// block's last result, so the results must equal NumPy's one-element-per-step running
-// value bit for bit: checked here against a plain sequential loop, across block
-// boundaries, interleaved row groups with tails, several kept axes, views, and dtypes
-// whose block is 8, 16, 32 or 64 lanes.
+// cumulative_sum along the last axis runs four rows at a time, each row's running value
+// kept in a register by lowering's register carry (reduction_scan.cpp, Rows mode; until
+// 2026-11-24 by blocks of vector lanes). The results must equal NumPy's one-element-per-step
+// running value bit for bit: checked here against a plain sequential loop, at lengths that
+// cross the old block sizes, row counts with tails of the four-row groups, several kept
+// axes, views, and dtypes of 1 to 8 bytes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -62,7 +62,7 @@ void check_exact(Arr x, int axis, std::optional<DataType> dtype = std::nullopt) 
   }
 }
 
-TEST(BlockedScan, MatchesTheSequentialRunningSumBitForBit) {
+TEST(RowScan, MatchesTheSequentialRunningSumBitForBit) {
   uint64_t seed = 700;
   // Lengths around the block sizes (8, 16, 32, 64 lanes); row counts around the
   // interleaved group of 4.
@@ -76,7 +76,7 @@ TEST(BlockedScan, MatchesTheSequentialRunningSumBitForBit) {
   }
 }
 
-TEST(BlockedScan, OneDimensionalKeptAxesAndViews) {
+TEST(RowScan, OneDimensionalKeptAxesAndViews) {
   uint64_t seed = 900;
   for (DataType t : {kF32, kF64, kI32}) {
     check_exact(make(t, {1000}, Layout::Contig, ++seed), 0);
@@ -90,7 +90,7 @@ TEST(BlockedScan, OneDimensionalKeptAxesAndViews) {
   }
 }
 
-TEST(BlockedScan, ResultDtypes) {
+TEST(RowScan, ResultDtypes) {
   uint64_t seed = 1100;
   // int8 input: int64 result (8 lanes); dtype=int8 wraps with 64 lanes; dtype=bool is a
   // running logical or; float32 into float64.
@@ -101,7 +101,7 @@ TEST(BlockedScan, ResultDtypes) {
   check_exact(make(kF32, {3, 50}, Layout::Contig, ++seed), 1, kF64);
 }
 
-TEST(BlockedScan, SignedZerosAndSpecialValues) {
+TEST(RowScan, SignedZerosAndSpecialValues) {
   // -0.0 stays -0.0 until a +0.0 or a nonzero arrives; NaN and infinities propagate.
   Arr x(kF32, {2, 20});
   for (int64_t j = 0; j < 20; ++j) {

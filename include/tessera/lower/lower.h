@@ -13,12 +13,23 @@
 
 namespace tessera::lower {
 
-// A kernel argument: a tensor (input or output) or a scalar variable (int64 or float64)
-// that the compute definition uses.
+// A placeholder that reads back an output of the same kernel: the state of a recurrence,
+// as TVM's scan state placeholder (out[i] = f(state[i - 1], ...)). It is no kernel
+// parameter: lowering gives it the output's storage, so a read of it sees every store to
+// the output made before it in program order. The state has the output's dtype and shape.
+// A serial loop that reads back, one iteration later, the value it stored keeps that value
+// in a register instead (src/lower/carry_read_back.h).
+struct ReadBack {
+  te::Tensor state, output;
+};
+
+// A kernel argument: a tensor (input or output), a scalar variable (int64 or float64)
+// that the compute definition uses, or a read-back binding (not a kernel parameter).
 struct Arg {
-  std::variant<te::Tensor, ir::Var> value;
+  std::variant<te::Tensor, ir::Var, ReadBack> value;
   Arg(te::Tensor t) : value(std::move(t)) {}  // NOLINT
   Arg(ir::Var v) : value(std::move(v)) {}     // NOLINT
+  Arg(ReadBack r) : value(std::move(r)) {}    // NOLINT
 };
 
 struct LowerOptions {
