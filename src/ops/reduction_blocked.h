@@ -10,12 +10,11 @@
 // kBlockLanes terms instead of a conversion and a float64 add per 8.
 //
 // Several sums of one pass share the loads (a multi-output stage), and a term may be
-// squared (fused multiply-add) or summed with Kahan compensation (see BlockedFold).
-// Used by var/std (reduction_defs.cpp) and vecdot (reduction_vecdot.cpp) for float32 rows
+// squared (fused multiply-add, see BlockedFold).
+// Used by var/std (blocked_var below) and vecdot (reduction_vecdot.cpp) for float32 rows
 // reduced along their contiguous last axis (Inner mode, at least one kept axis); the
-// caller's output stage runs the rows in parallel and schedule_blocked_sum places the
-// stages inside that loop. Measured on Zen 4 (2026-11-24): var(axis=1) of 4096 x 4096
-// float32 from 60% to about 80% of copy bandwidth; errors on hard inputs well below NumPy's
+// caller's output stage runs the rows in parallel and schedule_blocked_rows places the
+// stages inside that loop. Errors on hard inputs are well below NumPy's
 // (tests/python/test_blocked_sum_accuracy.py).
 #pragma once
 #include <functional>
@@ -39,22 +38,24 @@ struct BlockedSum {
   std::vector<te::Tensor> wide;       // [kept..., kWideLanes] float64: the blocks' lanes added
   std::vector<te::Tensor> tail_wide;  // [kept..., kWideLanes] float64: the terms after them
   std::vector<te::Tensor> tail;       // [kept...] float64: the last (len - whole) % kWideLanes
-  std::vector<te::Tensor> total;      // [kept...] float64: the lanes added
+  std::vector<te::Tensor> total;      // [kept...] float64: the lanes added (pairwise)
   Expr value(const std::vector<Expr>& kept, size_t i = 0) const { return total[i](kept) + tail[i](kept); }
 };
 
-// How a term is added into its float32 block lanes: Sum; Square (the term's square, by a
-// fused multiply-add: one rounding); Compensated, a Kahan sum whose running compensation
-// (the excess added so far) is the next term, marked Compensation (its source is unused:
-// pass 0). The sum of a Compensated term i is then value(k, i) - value(k, i + 1). Terms
-// after the whole blocks are added (or squared) in float64.
-enum class BlockedFold : uint8_t { Sum, Square, Compensated, Compensation };
+// How a term is added into its float32 block lanes: Sum, or Square (the term's square, by a
+// fused multiply-add: one rounding). Terms after the whole blocks are added (or squared) in
+// float64.
+enum class BlockedFold : uint8_t { Sum, Square };
 
 // term(kept index, position in the row) gives the float32 terms at that position; `len`
 // positions per row. kept_shape is the caller's output shape ({1} when nothing is kept).
+// row_len(kept), when given, is the length summed in row `kept` (at most len; loops run
+// over it, so a row may skip its sum at run time).
 using BlockedTerms = std::function<std::vector<Expr>(const std::vector<Expr>& kept, const Expr& pos)>;
+using RowLength = std::function<Expr(const std::vector<Expr>& kept)>;
 BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, const BlockedTerms& terms,
-                       const std::string& name, const std::vector<BlockedFold>& folds = {});
+                       const std::string& name, const std::vector<BlockedFold>& folds = {},
+                       const RowLength& row_len = nullptr);
 
 // Computes the sum's stages at loop `axis` of stage `at` (the caller's loop over rows,
 // where every kept index is fixed), in local memory.
@@ -62,7 +63,40 @@ void schedule_blocked_sum(schedule::Schedule& s, const BlockedSum& b, const sche
                           const ir::IterVar& axis);
 
 // The usual caller: `out` (of the kept shape) runs its fused kept loop in parallel, and
-// every sum, in order, is computed inside it.
-void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>& sums, const te::Tensor& out);
+// every per-row stage (of the kept shape) and every sum is computed inside it.
+void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>& sums, const te::Tensor& out,
+                           const std::vector<te::Tensor>& per_row = {});
+
+// The sum of squared deviations of float32 rows, M2 = sum((x - mean)^2), in one pass over
+// most rows. (The two-pass algorithm, the mean and then the squares about it, reads each
+// row twice, and its second pass, from L1, cost about as much as the first.) The pass is
+// shifted by c, a float32 estimate of the mean (the mean of the row's first kShiftTerms
+// elements), and adds S = sum(x - c) and Q = sum((x - c)^2) side by side as blocked sums:
+// per element one load, one subtraction, one addition and one fused multiply-add. Then
+// M2 = Q - S^2 / n. Its error grows with rho = (mean - c)^2 / var (bound in
+// reduction_blocked.cpp), which the pass measures: rho = (S^2 / n) / M2. Where it exceeds
+// kMaxShiftRatio, a second pass adds S and Q about c2 = float32(c + S / n), the mean to a
+// float32 rounding, as the two-pass algorithm would; elsewhere that pass's loops run zero
+// times. Rows of independent data take the second pass about 5% of the time (|z| > 2 for
+// the mean of 8 elements); sorted rows always do. Measured 2026-11-24: in cache (1024 x
+// 1024, one thread) 0.10 ns per element against 0.095 for sum (was 0.18); 4096 x 4096 on
+// two threads 26 GB/s against sum's 28 (was 22).
+constexpr int64_t kShiftTerms = 8;
+constexpr double kMaxShiftRatio = 0.5;
+
+struct BlockedVar {
+  te::Tensor shift;          // [kept...] float32: c
+  BlockedSum first;          // (S, Q) about c
+  te::Tensor shift2, len2;   // [kept...]: c2, and the second pass's length (0 or the row's)
+  BlockedSum second;         // (S, Q) about c2 (zeros where the first pass is kept)
+  Expr len;
+  Expr m2(const std::vector<Expr>& kept) const;  // float64
+  std::vector<BlockedSum> sums() const { return {first, second}; }
+  std::vector<te::Tensor> per_row() const { return {shift, shift2, len2}; }
+};
+
+// x(kept, pos) reads the row's element at pos, as float32; `len` elements per row.
+using RowElement = std::function<Expr(const std::vector<Expr>& kept, const Expr& pos)>;
+BlockedVar blocked_var(const std::vector<Expr>& kept_shape, const Expr& len, const RowElement& x);
 
 }  // namespace tessera::ops::reduction_detail

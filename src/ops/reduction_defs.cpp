@@ -44,6 +44,7 @@ struct Stages {
   // count_nonzero of bytes (see build_byte_count): byte counters, their sum per block, tail.
   Tensor byte_counts, block_counts, tail_count;
   std::vector<BlockedSum> blocked;  // float32 var/std of rows (see build_blocked_var)
+  std::vector<Tensor> blocked_rows;  // and its stages computed once per row
 };
 
 te::Reducer logical_reducer(bool is_and) {
@@ -291,12 +292,8 @@ class ReductionBuilder {
   }
 
   // float32 var/std of rows along their contiguous last axis, by blocked float32 sums
-  // (reduction_blocked.h) instead of float64 conversions of every element: S, the row's
-  // sum, gives the shift c = float32(S / n); then Q = sum((x - c)^2), D = S - n c, and the
-  // sum of squared deviations is Q - D^2 / n. x - c is exact when x is within a factor 2
-  // of c (otherwise one rounding, relative to itself), and D corrects for c not being the
-  // exact mean, which NumPy's float32 two-pass algorithm does not do; D needs S to about
-  // float32 precision of the deviations, hence the compensated sum.
+  // about an estimate of the mean, in one pass over most rows (blocked_var in
+  // reduction_blocked.h) instead of float64 conversions of every element.
   bool blocked_var_applies() const {
     return v_.target != "cuda" && v_.sig.compute[0] == DataType::Float(32) && kept_rank_ >= 1 &&
            reduced_rank_ == 1 && static_cast<VecMode>(v_.attrs[2]) == VecMode::Inner;
@@ -304,30 +301,16 @@ class ReductionBuilder {
 
   void build_blocked_var(Stages& st, bool is_std) {
     const DataType f32 = DataType::Float(32), out = v_.sig.outputs[0];
-    auto x_at = [&](const std::vector<Expr>& kept, const Expr& pos) {
+    BlockedVar bv = blocked_var(out_shape_, reduced_[0], [&](const std::vector<Expr>& kept, const Expr& pos) {
       std::vector<Expr> at = kept;
       at.push_back(pos);
       return ir::cast(f32, x_(at));
-    };
-    // S by a compensated (Kahan) sum: exact enough for D = S - n c (the row streams from
-    // memory in this pass, so its extra additions are nearly free).
-    const Expr zero = ir::make_const(f32, 0.0);
-    BlockedSum sum = blocked_sum(
-        out_shape_, reduced_[0],
-        [&](const std::vector<Expr>& k, const Expr& pos) { return std::vector<Expr>{x_at(k, pos), zero}; }, "sum",
-        {BlockedFold::Compensated, BlockedFold::Compensation});
-    auto total = [&, sum](const std::vector<Expr>& k) { return sum.value(k, 0) - sum.value(k, 1); };
-    auto shift = [&](const std::vector<Expr>& k) { return ir::cast(f32, total(k) / count()); };
-    BlockedSum sqdev = blocked_sum(
-        out_shape_, reduced_[0],
-        [&](const std::vector<Expr>& k, const Expr& pos) { return std::vector<Expr>{x_at(k, pos) - shift(k)}; },
-        "sqdev", {BlockedFold::Square});
+    });
     Var correction("correction", kF64);
-    st.blocked = {sum, sqdev};
+    st.blocked = bv.sums();
+    st.blocked_rows = bv.per_row();
     st.out = finish([&](const std::vector<Expr>& k) {
-      Expr d = total(k) - ir::cast(kF64, shift(k)) * count();
-      Expr m2 = ir::max(sqdev.value(k) - d * d / count(), 0.0);
-      Expr var = m2 / ir::max(count() - correction, 0.0);
+      Expr var = bv.m2(k) / ir::max(count() - correction, 0.0);
       return ir::cast(out, is_std ? ir::sqrt(var) : var);
     });
     st.scalars.emplace_back(correction);
@@ -509,7 +492,7 @@ Generated generate_reduction(const ReduceOpInfo& op, const Variant& v) {
   else if (st.byte_counts.defined())
     schedule_byte_count(s, st.byte_counts, st.block_counts, st.tail_count);
   else if (!st.blocked.empty())
-    schedule_blocked_rows(s, st.blocked, st.out);
+    schedule_blocked_rows(s, st.blocked, st.out, st.blocked_rows);
   else if (st.lane_part.defined())
     schedule_lane_fold(s, st.lane_part, st.reductions, st.out, static_cast<int>(v.attrs[0]));
   else

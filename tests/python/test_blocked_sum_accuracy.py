@@ -12,6 +12,7 @@ from tessera import _testing as ts
 
 EPS32 = float(np.finfo(np.float32).eps)
 RNG = np.random.default_rng(20261124)
+RNG_VAR = np.random.default_rng(20261125)  # var's one-pass cases (the other tests keep RNG's stream)
 
 
 def hard_rows():
@@ -24,6 +25,23 @@ def hard_rows():
     x[:, 0] = 1e6
     yield "outlier first", x
     yield "constant rows", np.full((3, 1000), 0.1, np.float32)
+    # var's one pass is shifted by the mean of the first 8 elements (reduction_blocked.h):
+    # rows where that estimate is far from the mean take a second pass.
+    x = RNG_VAR.uniform(-1, 1, (3, 5000)).astype(np.float32)
+    x[:, 3] = 1e4
+    yield "outlier among the first 8", x
+    x = (1e3 + 1e-2 * RNG_VAR.standard_normal((4, 4096))).astype(np.float32)
+    x[:, :8] = np.float32(1e3 + 0.7e-2)  # rho = 0.49: just kept in one pass
+    yield "estimate 0.7 sd off", x
+    x = (1e3 + 1e-2 * RNG_VAR.standard_normal((4, 4096))).astype(np.float32)
+    x[:, :8] = np.float32(1e3 + 5e-2)
+    yield "estimate 5 sd off", x
+    yield "mean 1e6, spread 1", (1e6 + RNG_VAR.standard_normal((3, 3000))).astype(np.float32)
+    yield "mean 1e6, spread 1e-3", (1e6 + 1e-3 * RNG_VAR.standard_normal((3, 3000))).astype(np.float32)
+    yield "sorted rows", np.sort(50 + RNG_VAR.standard_normal((3, 4096)), axis=1).astype(np.float32)
+    yield "ramp", (1e3 + np.arange(2 * 1537, dtype=np.float64).reshape(2, 1537)).astype(np.float32)
+    for n in (2, 3, 9):
+        yield f"rows of {n}", (100 + RNG_VAR.standard_normal((40, n))).astype(np.float32)
 
 
 def rel_err(got, want):
@@ -72,6 +90,45 @@ def test_vecdot_rows_no_worse_than_numpy():
         # Bound: block roundings (8 float32 steps and the product) plus the result's rounding.
         assert np.all(ours <= 10 * EPS32 * mag + EPS32 * np.abs(ref)), a.shape
         assert np.all(ours <= theirs + EPS32 * np.abs(ref) + 1e-30), a.shape
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's, for ddof >= n
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 9, 600])
+def test_var_special_values_and_small_rows(n):
+    # NaN and inf anywhere (first, among the estimate's first 8, last), correction >= n:
+    # the NaN / inf / finite pattern of float64. Squares that overflow float32 give inf, as
+    # NumPy's float32 var and std. (Not covered: rows spanning more than the float32 range,
+    # whose x - c overflows; they give NaN instead of inf, as before the one-pass form.)
+    rows = []
+    for pos in sorted({0, min(5, n - 1), n - 1}):
+        for bad in (np.nan, np.inf, -np.inf):
+            r = RNG_VAR.standard_normal(n)
+            r[pos] = bad
+            rows.append(r)
+        r = RNG_VAR.standard_normal(n)
+        r[pos], r[(pos + 1) % n] = np.inf, -np.inf
+        rows.append(r)
+    rows += [RNG_VAR.standard_normal(n) + 7, np.zeros(n)]
+    x = np.array(rows).astype(np.float32)
+    big = (1e20 * np.sign(RNG_VAR.standard_normal((2, n)))).astype(np.float32)
+    with np.errstate(all="ignore"):
+        for op in ("var", "std"):  # inf, or (short rows summed in float64) the exact value
+            got, want = ts.reduce(op, big, axis=1), getattr(np, op)(big.astype(np.float64), axis=1)
+            assert np.all(np.isinf(got) | (np.abs(got - want) <= 4 * EPS32 * want)), op
+        for op in ("var", "std"):
+            for ddof in (0, 1, 2, 5):
+                got = np.asarray(ts.reduce(op, x, axis=1, correction=ddof), np.float64)
+                want = getattr(np, op)(x.astype(np.float64), axis=1, ddof=ddof).astype(np.float32)
+                assert np.array_equal(np.isnan(got), np.isnan(want)), (op, ddof, got, want)
+                assert np.array_equal(np.isinf(got), np.isinf(want)), (op, ddof, got, want)
+                fin = np.isfinite(want)
+                assert np.all(np.abs(got[fin] - want[fin]) <= 4 * EPS32 * np.abs(want[fin])), (op, ddof)
+
+
+def test_var_empty_rows():
+    with np.errstate(all="ignore"):
+        got = ts.reduce("var", np.zeros((3, 0), np.float32), axis=1)
+    assert got.shape == (3,) and np.all(np.isnan(got))
 
 
 def test_blocked_views_and_kept_axes():
