@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+import tessera
 from tessera import _testing as ts
 from tessera._core import oplib as _ops
 
@@ -87,6 +88,7 @@ def cases(n, rng):
     ia, ib = rng.integers(-1000, 1000, n, dtype=np.int32), rng.integers(1, 1000, n, dtype=np.int32)
     pa, pb = a > 0, b > 0
     out, iout, bout = np.empty_like(a), np.empty_like(ia), np.empty(n, bool)
+    ta, tb = tessera.asarray(a), tessera.asarray(b)  # the Array API's path: results newly allocated
     hout = np.empty(n, np.float16)
     rows = int(np.sqrt(n))
     m = a[: rows * (n // rows)].reshape(rows, n // rows)
@@ -98,6 +100,8 @@ def cases(n, rng):
     f32 = 4
     return [
         ("elementwise", "add", 12 * n, lambda: ts.call("add", a, b, out=out), lambda: np.add(a, b, out=out)),
+        ("elementwise", "add, new result (ts.add / np.add)", 12 * n, lambda: tessera.add(ta, tb),
+         lambda: np.add(a, b)),
         ("elementwise", "multiply", 12 * n, lambda: ts.call("multiply", a, b, out=out),
          lambda: np.multiply(a, b, out=out)),
         ("elementwise", "maximum", 12 * n, lambda: ts.call("maximum", a, b, out=out),

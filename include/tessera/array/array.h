@@ -52,7 +52,8 @@ class Storage {
  public:
   static constexpr int64_t kInlineBytes = 256;
 
-  // nbytes of CPU memory, 64-byte aligned (at least one byte is allocated).
+  // nbytes of CPU memory, 64-byte aligned (at least one byte is allocated); from 32 MiB on,
+  // 2 MiB aligned and advised to use transparent huge pages.
   static std::shared_ptr<Storage> allocate(int64_t nbytes);
   // Memory owned elsewhere (DLPack imports): `release` runs exactly once, when the last
   // array using it is destroyed. nbytes is -1 when unknown.
