@@ -238,6 +238,21 @@ TEST(ProgramFuzz, SeedsThatFailedInCiPass) {
   }
 }
 
+// A GPU schedule whose CUDA C took NVRTC over 30 s (CI seed 3273453200): a large float16
+// expression in 8-lane vector bodies, each lane loop unrolled, in 9 loop-partition copies.
+// Lane loops over large values now stay rolled (codegen/cuda/emit_vector.cpp).
+TEST(ProgramFuzz, GpuSeedsThatFailedInCiPass) {
+  std::string why;
+  std::optional<GpuRun> how = gpu_run(&why);
+  if (!how) GTEST_SKIP() << why;
+  FuzzOptions options;
+  options.gpu = *how;
+  for (uint64_t seed : {3273453200u}) {
+    FuzzResult r = run_program_isolated(seed, options);
+    EXPECT_EQ(r.outcome, Outcome::Passed) << r.report();
+  }
+}
+
 // The checker itself: a flipped bit in the native output must be reported.
 TEST(ProgramFuzz, CorruptedOutputIsDetected) {
   FuzzOptions corrupt;

@@ -41,6 +41,26 @@ std::unordered_set<const ir::VarNode*> let_vars_in(const ir::Expr& e) {
   return vars;
 }
 
+// Lane loops are unrolled so that their arrays stay in registers, unless the unrolled code
+// would be large: NVRTC's time grows quickly with it (a fuzzed float16 expression with fmod,
+// cos and hypot, 8 lanes in each of 9 loop-partition copies, took NVRTC over 30 s). Such a
+// loop stays rolled, and its array lives in local memory.
+constexpr int64_t kUnrolledLaneBudget = 2048;  // weighted IR nodes times lanes
+
+// Weighted size of the code one lane of e becomes: math calls and 16-bit float conversions
+// expand to many instructions, every other node to about one.
+int64_t lane_code_size(const ir::Expr& e) {
+  int64_t size = 0;
+  ir::post_order_visit(e, [&](const ir::Expr& x) {
+    if (x.as<ir::CallNode>()) size += 16;
+    else if (const auto* c = x.as<ir::CastNode>(); c && (c->type.is_float() || c->value.type().is_float()) &&
+                                                   (c->type.bits == 16 || c->value.type().bits == 16))
+      size += 4;
+    else size += 1;
+  });
+  return size;
+}
+
 }  // namespace
 
 // Scalar and computable before the lane loop: every variable already has a scalar name.
@@ -114,7 +134,7 @@ std::string CudaEmitter::vector_to_array(const ir::Expr& value, bool for_memory)
   hoist_loads(value);
   std::string array = fresh("v");
   line((for_memory ? storage_type(t) : c_type(t.element_of())) + " " + array + "[" + lanes + "];");
-  line("#pragma unroll");
+  line(lane_code_size(value) * t.lanes <= kUnrolledLaneBudget ? "#pragma unroll" : "#pragma unroll 1");
   line(std::string("for (int ") + kLane + " = 0; " + kLane + " < " + lanes + "; ++" + kLane + ") {");
   ++indent_;
   lane_ = kLane;
