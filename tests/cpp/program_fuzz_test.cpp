@@ -54,6 +54,14 @@ std::optional<GpuRun> gpu_run(std::string* why) {
   return std::nullopt;
 }
 
+// `base` with GPU schedules, as gpu_run() can run them (empty: it cannot, *why says why).
+std::optional<FuzzOptions> with_gpu(FuzzOptions base, std::string* why) {
+  std::optional<GpuRun> how = gpu_run(why);
+  if (!how) return std::nullopt;
+  base.gpu = *how;
+  return base;
+}
+
 // TESSERA_FUZZ_GPU=emulated|device|auto gives GPU schedules (program_fuzzer_gpu.h); auto:
 // on the GPU if there is one, else in the emulator.
 FuzzOptions options_from_env() {
@@ -174,24 +182,20 @@ TEST(ProgramFuzz, RandomProgramsForBoundedTime) {
 // GPU schedules (thread bindings), on the GPU or in the CPU emulator.
 TEST(ProgramFuzz, GpuSchedulesForBoundedTime) {
   std::string why;
-  std::optional<GpuRun> how = gpu_run(&why);
-  if (!how) GTEST_SKIP() << why;
-  FuzzOptions options = options_from_env();
-  options.gpu = *how;
-  fuzz_for_bounded_time(options, static_cast<double>(env_u64("TESSERA_FUZZ_GPU_SECONDS", 20)));
+  std::optional<FuzzOptions> options = with_gpu(options_from_env(), &why);
+  if (!options) GTEST_SKIP() << why;
+  fuzz_for_bounded_time(*options, static_cast<double>(env_u64("TESSERA_FUZZ_GPU_SECONDS", 20)));
 }
 
 // A fixed set of GPU-scheduled programs, so every ctest run goes through the GPU checker
 // (the bounded-time runs above belong to the fuzz section of CI).
 TEST(ProgramFuzz, GpuSchedulesOfFixedSeedsPass) {
   std::string why;
-  std::optional<GpuRun> how = gpu_run(&why);
-  if (!how) GTEST_SKIP() << why;
-  FuzzOptions options;
-  options.gpu = *how;
+  std::optional<FuzzOptions> options = with_gpu({}, &why);
+  if (!options) GTEST_SKIP() << why;
   int passed = 0, bound = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
-    FuzzResult r = run_program_isolated(seed, options);
+    FuzzResult r = run_program_isolated(seed, *options);
     EXPECT_FALSE(is_failure(r.outcome)) << r.report();
     passed += r.outcome == Outcome::Passed;
     bound += r.lowered_ir.find("blockIdx") != std::string::npos;
@@ -244,12 +248,10 @@ TEST(ProgramFuzz, SeedsThatFailedInCiPass) {
 // Lane loops over large values now stay rolled (codegen/cuda/emit_vector.cpp).
 TEST(ProgramFuzz, GpuSeedsThatFailedInCiPass) {
   std::string why;
-  std::optional<GpuRun> how = gpu_run(&why);
-  if (!how) GTEST_SKIP() << why;
-  FuzzOptions options;
-  options.gpu = *how;
+  std::optional<FuzzOptions> options = with_gpu({}, &why);
+  if (!options) GTEST_SKIP() << why;
   for (uint64_t seed : {3273453200u}) {
-    FuzzResult r = run_program_isolated(seed, options);
+    FuzzResult r = run_program_isolated(seed, *options);
     EXPECT_EQ(r.outcome, Outcome::Passed) << r.report();
   }
 }
