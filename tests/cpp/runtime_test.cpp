@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -11,6 +12,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include "tessera/runtime/kernel_abi.h"
 #include "tessera/runtime/threads.h"
@@ -228,6 +233,55 @@ TEST(Threads, SetNumThreadsAndEnvironment) {
   EXPECT_EQ(serial.chunks.begin()->second, std::this_thread::get_id());
   tessera::runtime::set_num_threads(saved);
 }
+
+#if defined(__linux__)
+// What the workers of a loop saw of the caller's CPU: whether their affinity allowed it.
+struct AffinityLog {
+  std::thread::id caller = std::this_thread::get_id();
+  int caller_cpu = -1;
+  std::atomic<int> worker_chunks{0}, allowed_caller_cpu{0};
+  static int32_t body(int64_t, int64_t, void* closure) {
+    auto* self = static_cast<AffinityLog*>(closure);
+    if (std::this_thread::get_id() == self->caller) {  // hold the caller up so workers join
+      auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      return 0;
+    }
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    sched_getaffinity(0, sizeof mine, &mine);
+    self->worker_chunks++;
+    if (CPU_ISSET(self->caller_cpu, &mine)) self->allowed_caller_cpu++;
+    return 0;
+  }
+};
+
+TEST(Threads, WorkersAreKeptOffTheCallersCpu) {
+  cpu_set_t saved;
+  CPU_ZERO(&saved);
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  if (CPU_COUNT(&saved) < 2) GTEST_SKIP() << "the process may use one CPU: nothing to keep the workers off";
+  PoolSize size(2);
+  Coverage start(64);  // the workers start now, with the test's whole CPU set
+  ASSERT_EQ(tessera_parallel_for(Coverage::body, &start, 64), 0);
+  for (int cpu = 0, pinned = 0; cpu < CPU_SETSIZE && pinned < 2; ++cpu) {
+    if (!CPU_ISSET(cpu, &saved)) continue;
+    ++pinned;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // the caller now runs on `cpu`
+    AffinityLog log;
+    log.caller_cpu = cpu;
+    for (int attempt = 0; attempt < 200 && log.worker_chunks.load() == 0; ++attempt)
+      ASSERT_EQ(tessera_parallel_for(AffinityLog::body, &log, 64), 0);
+    EXPECT_GT(log.worker_chunks.load(), 0) << "no worker joined a loop on CPU " << cpu;
+    EXPECT_EQ(log.allowed_caller_cpu.load(), 0) << "a worker could run on the caller's CPU " << cpu;
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
+}
+#endif
 
 TEST(Threads, SetNumThreadsInsideALoopThrows) {
   PoolSize size(2);
