@@ -57,23 +57,33 @@ inline double copy_bandwidth(const float* src, float* dst, int64_t n, int thread
   return 2.0 * static_cast<double>(nbytes) / t;
 }
 
-// Read bandwidth: a sum with independent accumulators that the compiler vectorizes.
-inline double read_bandwidth(const float* src, int64_t n, int threads, double* sink) {
-  std::vector<double> partial(threads);
-  double t = median_time([&] {
-    split_threads(threads, n, [&](int64_t b, int64_t e) {
-      float acc[16] = {};
-      int64_t i = b;
-      for (; i + 16 <= e; i += 16)
-        for (int l = 0; l < 16; ++l) acc[l] += src[i + l];
-      double s = 0;
-      for (int l = 0; l < 16; ++l) s += acc[l];
-      for (; i < e; ++i) s += src[i];
-      partial[(b * threads) / std::max<int64_t>(1, n)] = s;
-    });
+// One read of `nbytes` on `threads` threads, in seconds: the 8-byte words are summed in
+// independent accumulators that the compiler vectorizes (the ceiling of a reduction); the
+// sum goes to *sink so that the reads are not optimized away.
+inline double read_seconds(const void* src, int64_t nbytes, int threads, uint64_t* sink) {
+  const auto* words = static_cast<const uint64_t*>(src);
+  const int64_t n = nbytes / 8;
+  std::vector<uint64_t> partial(threads);
+  double t0 = now_s();
+  split_threads(threads, n, [&](int64_t b, int64_t e) {
+    uint64_t acc[8] = {};
+    int64_t i = b;
+    for (; i + 8 <= e; i += 8)
+      for (int l = 0; l < 8; ++l) acc[l] += words[i + l];
+    for (; i < e; ++i) acc[0] += words[i];
+    uint64_t s = 0;
+    for (uint64_t a : acc) s += a;
+    partial[(b * threads) / std::max<int64_t>(1, n)] = s;
   });
-  for (double p : partial) *sink += p;
-  return n * sizeof(float) / t;
+  double t = now_s() - t0;
+  for (uint64_t p : partial) *sink += p;
+  return t;
+}
+
+// Read bandwidth (bytes per second) of n float32 on `threads` threads.
+inline double read_bandwidth(const float* src, int64_t n, int threads, uint64_t* sink) {
+  const int64_t nbytes = n * static_cast<int64_t>(sizeof(float));
+  return static_cast<double>(nbytes) / median_time([&] { read_seconds(src, nbytes, threads, sink); });
 }
 
 }  // namespace tessera::bench

@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   DLTensor ta = view(a.data(), shape), tb = view(b.data(), shape), tc = view(c.data(), shape);
 
   // Ceilings, measured now.
-  double sink = 0;
+  uint64_t sink = 0;
   double copy_bw = bench::copy_bandwidth(a.data(), c.data(), n, threads);
   double read_bw = bench::read_bandwidth(a.data(), n, threads, &sink);
 
@@ -163,5 +163,5 @@ int main(int argc, char** argv) {
       js << "  \"" << r.name << " GBps\": " << r.bw / 1e9 << ",\n  \"" << r.name << " abs_error\": " << r.err << ",\n";
     js << "  \"numpy_pairwise_abs_error\": " << pairwise_err << ",\n  \"jit_vadd_ms\": " << jit_s * 1e3 << "\n}\n";
   }
-  return sink == 12345.678 ? 1 : 0;
+  return sink == 12345 ? 1 : 0;
 }

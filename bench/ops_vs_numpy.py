@@ -12,9 +12,15 @@ Two cache states, both in every round of a case, because a 64 MB input is twice 
   (medians of three): what a loop over the same data sees. Part of a 64 MB input stays in L3
   between calls, by an amount that depends on the replacement state, and a 16 MB one stays
   whole; on this VM this moved a sum over axis 0 between 60% and 100% of copy.
+- read (reductions): then a copy and one hand-written read of the reduction's input (8-byte
+  words summed, bench_util.h read_seconds). A reduction only reads, and on this VM a read
+  reaches less than the copy's bytes per second, so "read / copy" is the reduction's ceiling
+  in copy terms and "tessera / read" is how close the reduction comes to it.
 The table reports the medians over rounds of each figure and of the per-round ratios, with
 the lowest and highest per-round ratio beside the cold ones (the spread says how noisy the
 run was), and the warm ratios' medians.
+Reductions and scans are called through the Array API (tessera.sum(x, axis=0)) on Arrays that
+share the NumPy inputs' memory; their results are new arrays, as NumPy's are.
 Usage: PYTHONPATH=build/python python bench/ops_vs_numpy.py [--n 16777216] [--rounds 15] [--json PATH]
 """
 import argparse
@@ -34,6 +40,18 @@ def seconds(f):
     t0 = time.perf_counter()
     f()
     return time.perf_counter() - t0
+
+
+class Read:
+    """One hand-written read (8-byte words summed) of an array on the benchmark's threads:
+    what a reduction over it could reach."""
+
+    def __init__(self, arr, threads):
+        self.arr, self.nbytes, self.threads = arr, arr.nbytes, threads
+
+    def __call__(self):
+        """Seconds."""
+        return _ops.read_seconds(self.arr.ctypes.data, self.nbytes, self.threads)
 
 
 class Copy:
@@ -56,24 +74,33 @@ def warm_seconds(f):
     return sorted(seconds(f) for _ in range(3))[1]
 
 
-def measure(f_ts, f_np, nbytes, copy, rounds):
-    """The figures of one case (see the module comment): medians over rounds."""
-    cold, warm = [], []
+def measure(f_ts, f_np, nbytes, copy, rounds, read=None):
+    """The figures of one case (see the module comment): medians over rounds. `read` times
+    the hand-written read of the case's input, cold like the calls (reductions only)."""
+    cold, warm, reads = [], [], []
     for _ in range(rounds):
         copy_bw = copy()
         t_ts = seconds(f_ts)
         copy_bw = (copy_bw + copy()) / 2
         t_np = seconds(f_np)
         cold.append((nbytes / t_ts, nbytes / t_np, copy_bw, t_np / t_ts, nbytes / t_ts / copy_bw))
+        if read:
+            read_copy_bw = copy()
+            t_read = read()
+            reads.append((t_read / t_ts, read.nbytes / t_read / read_copy_bw))
         w_ts, w_np = warm_seconds(f_ts), warm_seconds(f_np)
         warm.append((w_np / w_ts, nbytes / w_ts / copy_bw))
     med = [float(np.median([x[i] for x in cold])) for i in range(5)]
-    return {"tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9, "copy_GBps": med[2] / 1e9,
-            "ratio_numpy": med[3], "ratio_copy": med[4],
-            "ratio_numpy_range": [min(x[3] for x in cold), max(x[3] for x in cold)],
-            "ratio_copy_range": [min(x[4] for x in cold), max(x[4] for x in cold)],
-            "warm_ratio_numpy": float(np.median([x[0] for x in warm])),
-            "warm_ratio_copy": float(np.median([x[1] for x in warm]))}
+    r = {"tessera_GBps": med[0] / 1e9, "numpy_GBps": med[1] / 1e9, "copy_GBps": med[2] / 1e9,
+         "ratio_numpy": med[3], "ratio_copy": med[4],
+         "ratio_numpy_range": [min(x[3] for x in cold), max(x[3] for x in cold)],
+         "ratio_copy_range": [min(x[4] for x in cold), max(x[4] for x in cold)],
+         "warm_ratio_numpy": float(np.median([x[0] for x in warm])),
+         "warm_ratio_copy": float(np.median([x[1] for x in warm]))}
+    if reads:
+        r["ratio_read"] = float(np.median([x[0] for x in reads]))
+        r["read_ratio_copy"] = float(np.median([x[1] for x in reads]))
+    return r
 
 
 def spread(lo_hi, fmt):
@@ -81,7 +108,8 @@ def spread(lo_hi, fmt):
 
 
 def cases(n, rng):
-    """(family, name, bytes moved, tessera call, NumPy call): each pair computes the same."""
+    """(family, name, bytes moved, tessera call, NumPy call[, the input a reduction reads]):
+    each pair computes the same."""
     a = rng.uniform(-1, 1, n).astype(np.float32)
     b = rng.uniform(-1, 1, n).astype(np.float32)
     absa = np.abs(a)
@@ -97,6 +125,9 @@ def cases(n, rng):
     col = rng.uniform(-1, 1, (rows, 1)).astype(np.float32)
     outm = np.empty_like(m)
     r, c = m.shape
+    # Reductions and scans through the Array API on Arrays that share the NumPy inputs'
+    # memory: their results are new, as NumPy's are.
+    tm, tpa, tpm = tessera.asarray(m), tessera.asarray(pa), tessera.asarray(pm)
     f32 = 4
     return [
         ("elementwise", "add", 12 * n, lambda: ts.call("add", a, b, out=out), lambda: np.add(a, b, out=out)),
@@ -126,29 +157,29 @@ def cases(n, rng):
          lambda: np.add(m, row, out=outm)),
         ("broadcast", "add (M,K)+(M,1)", 8 * m.size, lambda: ts.call("add", m, col, out=outm),
          lambda: np.add(m, col, out=outm)),
-        ("reduction", "sum all", f32 * n, lambda: ts.reduce("sum", a), lambda: np.sum(a)),
-        ("reduction", "sum axis 0", f32 * (m.size + c), lambda: ts.reduce("sum", m, axis=0),
-         lambda: np.sum(m, axis=0)),
-        ("reduction", "sum axis 1", f32 * (m.size + r), lambda: ts.reduce("sum", m, axis=1),
-         lambda: np.sum(m, axis=1)),
-        ("reduction", "max axis 0", f32 * (m.size + c), lambda: ts.reduce("max", m, axis=0),
-         lambda: np.max(m, axis=0)),
-        ("reduction", "max axis 1", f32 * (m.size + r), lambda: ts.reduce("max", m, axis=1),
-         lambda: np.max(m, axis=1)),
-        ("reduction", "mean axis 0", f32 * (m.size + c), lambda: ts.reduce("mean", m, axis=0),
-         lambda: np.mean(m, axis=0)),
-        ("reduction", "var axis 1", f32 * (m.size + r), lambda: ts.reduce("var", m, axis=1),
-         lambda: np.var(m, axis=1)),
-        ("reduction", "argmax axis 1", f32 * m.size + 8 * r, lambda: ts.reduce("argmax", m, axis=1),
-         lambda: np.argmax(m, axis=1)),
-        ("reduction", "any axis 0 (bool)", pm.size + c, lambda: ts.reduce("any", pm, axis=0),
-         lambda: np.any(pm, axis=0)),
-        ("reduction", "count_nonzero all (bool)", n, lambda: ts.reduce("count_nonzero", pa),
-         lambda: np.count_nonzero(pa)),
-        ("scan", "cumulative_sum axis 1", 8 * m.size, lambda: ts.cumulative("cumulative_sum", m, axis=1),
+        ("reduction", "sum all", f32 * n, lambda: tessera.sum(ta), lambda: np.sum(a), a),
+        ("reduction", "sum axis 0", f32 * (m.size + c), lambda: tessera.sum(tm, axis=0),
+         lambda: np.sum(m, axis=0), m),
+        ("reduction", "sum axis 1", f32 * (m.size + r), lambda: tessera.sum(tm, axis=1),
+         lambda: np.sum(m, axis=1), m),
+        ("reduction", "max axis 0", f32 * (m.size + c), lambda: tessera.max(tm, axis=0),
+         lambda: np.max(m, axis=0), m),
+        ("reduction", "max axis 1", f32 * (m.size + r), lambda: tessera.max(tm, axis=1),
+         lambda: np.max(m, axis=1), m),
+        ("reduction", "mean axis 0", f32 * (m.size + c), lambda: tessera.mean(tm, axis=0),
+         lambda: np.mean(m, axis=0), m),
+        ("reduction", "var axis 1", f32 * (m.size + r), lambda: tessera.var(tm, axis=1),
+         lambda: np.var(m, axis=1), m),
+        ("reduction", "argmax axis 1", f32 * m.size + 8 * r, lambda: tessera.argmax(tm, axis=1),
+         lambda: np.argmax(m, axis=1), m),
+        ("reduction", "any axis 0 (bool)", pm.size + c, lambda: tessera.any(tpm, axis=0),
+         lambda: np.any(pm, axis=0), pm),
+        ("reduction", "count_nonzero all (bool)", n, lambda: tessera.count_nonzero(tpa),
+         lambda: np.count_nonzero(pa), pa),
+        ("scan", "cumulative_sum axis 1", 8 * m.size, lambda: tessera.cumulative_sum(tm, axis=1),
          lambda: np.cumulative_sum(m, axis=1)),
-        ("linear algebra", "vecdot rows", 2 * f32 * m.size + f32 * r, lambda: ts.vecdot(m, m),
-         lambda: np.vecdot(m, m)),
+        ("linear algebra", "vecdot rows", 2 * f32 * m.size + f32 * r, lambda: tessera.vecdot(tm, tm),
+         lambda: np.vecdot(m, m), m),
     ]
 
 
@@ -164,21 +195,24 @@ def main():
     copy = Copy(args.n, threads)
     print(f"tessera vs NumPy {np.__version__}, n = {args.n} float32 elements, tessera on {threads} threads, "
           f"NumPy on 1; median of {args.rounds} rounds; cold: copy, tessera, copy, NumPy, one call each "
-          f"(the rounds' lowest and highest ratio in parentheses); warm: three calls back to back\n")
+          f"(the rounds' lowest and highest ratio in parentheses); warm: three calls back to back; "
+          f"read: a hand-written read of a reduction's input, cold, after its own copy\n")
     print("| family | case | tessera GB/s | NumPy GB/s | copy GB/s | tessera / NumPy | tessera / copy "
-          "| warm: tessera / NumPy | warm: tessera / copy |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| warm: tessera / NumPy | warm: tessera / copy | read / copy | tessera / read |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
-    for family, name, nbytes, f_ts, f_np in cases(args.n, rng):
+    for family, name, nbytes, f_ts, f_np, *source in cases(args.n, rng):
         if args.only and not any(s in name for s in args.only.split(",")):
             continue
         f_ts(), f_np()  # compile and fault in outputs before timing
-        r = {"family": family, "case": name, **measure(f_ts, f_np, nbytes, copy, args.rounds)}
+        read = Read(source[0], threads) if source else None
+        r = {"family": family, "case": name, **measure(f_ts, f_np, nbytes, copy, args.rounds, read)}
         results.append(r)
+        reads = (f"{100 * r['read_ratio_copy']:.0f}% | {100 * r['ratio_read']:.0f}%" if read else "– | –")
         print(f"| {family} | {name} | {r['tessera_GBps']:.1f} | {r['numpy_GBps']:.1f} | {r['copy_GBps']:.1f} | "
               f"{r['ratio_numpy']:.2f} ({spread(r['ratio_numpy_range'], '{:.2f}')}) | "
               f"{100 * r['ratio_copy']:.0f}% ({spread(r['ratio_copy_range'], '{:.0%}')}) | "
-              f"{r['warm_ratio_numpy']:.2f} | {100 * r['warm_ratio_copy']:.0f}% |", flush=True)
+              f"{r['warm_ratio_numpy']:.2f} | {100 * r['warm_ratio_copy']:.0f}% | {reads} |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"n": args.n, "threads": threads, "rounds": args.rounds, "machine": platform.node(),

@@ -64,6 +64,14 @@ void register_oplib(nb::module_& m) {
     nb::gil_scoped_release release;
     return bench::copy_seconds(reinterpret_cast<const void*>(src), reinterpret_cast<void*>(dst), nbytes, threads);
   }, nb::arg("src"), nb::arg("dst"), nb::arg("nbytes"), nb::arg("threads"));
+  // One hand-written read of a caller-owned buffer (8-byte words summed), in seconds: the
+  // ceiling of a reduction over that buffer, timed the same way.
+  m.def("read_seconds", [](uintptr_t src, int64_t nbytes, int threads) {
+    if (nbytes < 0 || threads < 1) throw nb::value_error("read_seconds: nbytes >= 0 and threads >= 1");
+    nb::gil_scoped_release release;
+    uint64_t sink = 0;
+    return bench::read_seconds(reinterpret_cast<const void*>(src), nbytes, threads, &sink);
+  }, nb::arg("src"), nb::arg("nbytes"), nb::arg("threads"));
 }
 
 }  // namespace tessera::python

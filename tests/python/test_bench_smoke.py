@@ -1,4 +1,5 @@
-"""bench/ops_vs_numpy.py runs every case on small arrays, and its copy ceiling copies."""
+"""bench/ops_vs_numpy.py runs every case on small arrays, and its copy and read ceilings
+copy and read."""
 import json
 import os
 import subprocess
@@ -21,11 +22,21 @@ def test_copy_seconds_copies_the_bytes():
     np.testing.assert_array_equal(dst, src)
 
 
+def test_read_seconds_reads_without_writing():
+    src = np.random.default_rng().standard_normal(100_003).astype(np.float32)
+    before = src.copy()
+    for threads in (1, 2, 3):
+        assert oplib.read_seconds(src.ctypes.data, src.nbytes, threads) > 0
+    np.testing.assert_array_equal(src, before)
+
+
 @pytest.mark.parametrize("nbytes, threads", [(-1, 1), (16, 0)])
-def test_copy_seconds_refuses_bad_sizes(nbytes, threads):
+def test_copy_and_read_seconds_refuse_bad_sizes(nbytes, threads):
     buf = np.zeros(4, np.float32)
     with pytest.raises(ValueError):
         oplib.copy_seconds(buf.ctypes.data, buf.ctypes.data, nbytes, threads)
+    with pytest.raises(ValueError):
+        oplib.read_seconds(buf.ctypes.data, nbytes, threads)
 
 
 def test_ops_vs_numpy_reports_every_case(tmp_path):
@@ -40,3 +51,6 @@ def test_ops_vs_numpy_reports_every_case(tmp_path):
         for key in ("tessera_GBps", "numpy_GBps", "copy_GBps", "ratio_numpy", "ratio_copy", "warm_ratio_numpy",
                     "warm_ratio_copy"):
             assert np.isfinite(r[key]) and r[key] > 0, (r["case"], key)
+        if r["family"] == "reduction":  # each has its read ceiling
+            for key in ("ratio_read", "read_ratio_copy"):
+                assert np.isfinite(r[key]) and r[key] > 0, (r["case"], key)
