@@ -128,6 +128,12 @@ def cases(n, rng):
     # Reductions and scans through the Array API on Arrays that share the NumPy inputs'
     # memory: their results are new, as NumPy's are.
     tm, tpa, tpm = tessera.asarray(m), tessera.asarray(pa), tessera.asarray(pm)
+
+    def along(op, axis):  # a float32 reduction of the matrix along one axis
+        nbytes = f32 * (m.size + m.shape[1 - axis])
+        return ("reduction", f"{op} axis {axis}", nbytes, lambda: getattr(tessera, op)(tm, axis=axis),
+                lambda: getattr(np, op)(m, axis=axis), m)
+
     f32 = 4
     return [
         ("elementwise", "add", 12 * n, lambda: ts.call("add", a, b, out=out), lambda: np.add(a, b, out=out)),
@@ -158,18 +164,7 @@ def cases(n, rng):
         ("broadcast", "add (M,K)+(M,1)", 8 * m.size, lambda: ts.call("add", m, col, out=outm),
          lambda: np.add(m, col, out=outm)),
         ("reduction", "sum all", f32 * n, lambda: tessera.sum(ta), lambda: np.sum(a), a),
-        ("reduction", "sum axis 0", f32 * (m.size + c), lambda: tessera.sum(tm, axis=0),
-         lambda: np.sum(m, axis=0), m),
-        ("reduction", "sum axis 1", f32 * (m.size + r), lambda: tessera.sum(tm, axis=1),
-         lambda: np.sum(m, axis=1), m),
-        ("reduction", "max axis 0", f32 * (m.size + c), lambda: tessera.max(tm, axis=0),
-         lambda: np.max(m, axis=0), m),
-        ("reduction", "max axis 1", f32 * (m.size + r), lambda: tessera.max(tm, axis=1),
-         lambda: np.max(m, axis=1), m),
-        ("reduction", "mean axis 0", f32 * (m.size + c), lambda: tessera.mean(tm, axis=0),
-         lambda: np.mean(m, axis=0), m),
-        ("reduction", "var axis 1", f32 * (m.size + r), lambda: tessera.var(tm, axis=1),
-         lambda: np.var(m, axis=1), m),
+        along("sum", 0), along("sum", 1), along("max", 0), along("max", 1), along("mean", 0), along("var", 1),
         ("reduction", "argmax axis 1", f32 * m.size + 8 * r, lambda: tessera.argmax(tm, axis=1),
          lambda: np.argmax(m, axis=1), m),
         ("reduction", "any axis 0 (bool)", pm.size + c, lambda: tessera.any(tpm, axis=0),
