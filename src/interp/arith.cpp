@@ -286,6 +286,16 @@ Value call_pure(Intrinsic op, DataType result, const std::vector<Value>& args) {
     case Intrinsic::Reinterpret:
       need(1);
       return reinterpret(result, args[0]);
+    case Intrinsic::TransposeLane: {  // lane k is lane `args[0]` of vector k
+      if (args.size() != static_cast<size_t>(result.lanes) + 1)
+        throw IRError("interpreter: transpose_lane expects " + std::to_string(result.lanes + 1) + " arguments");
+      const int64_t lane = args[0].at_or_scalar(0).i;
+      for (int k = 0; k < result.lanes; ++k) {
+        require_lanes("argument", args[static_cast<size_t>(k) + 1], result.lanes);
+        out[k] = args[static_cast<size_t>(k) + 1][static_cast<int>(lane)];
+      }
+      return out;
+    }
     case Intrinsic::IPow: {
       need(2);
       DataType t = args[0].type().element_of();

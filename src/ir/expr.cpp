@@ -243,6 +243,7 @@ const char* to_string(Intrinsic op) {
     case Intrinsic::FormatDevice: return "device_name";
     case Intrinsic::StreamingStoreBytes: return "streaming_store_bytes";
     case Intrinsic::StoreFence: return "store_fence";
+    case Intrinsic::TransposeLane: return "transpose_lane";
   }
   return "?";
 }
@@ -262,11 +263,12 @@ enum class CallShape {
   TensorField,   // (handle) -> fixed result type
   TensorDim,     // (handle, scalar integer) -> fixed result type
   Reinterpret,
+  TransposeLane,  // (constant lane, L vectors of L lanes and one type) -> that type
 };
 
 struct CallRule {
   CallShape shape;
-  int arity;
+  int arity;  // -1: checked by the shape
   DataType fixed_result;  // for ArgAccess/TensorField/TensorDim
 };
 
@@ -300,6 +302,7 @@ CallRule rule_of(Intrinsic op) {
     case I::FormatDType: case I::FormatDevice: return {CallShape::ArgAccess, 1, DataType::Int(64)};
     case I::StreamingStoreBytes: return {CallShape::NoOperand, 0, DataType::Int(64)};
     case I::StoreFence: return {CallShape::NoOperand, 0, DataType::Int(32)};
+    case I::TransposeLane: return {CallShape::TransposeLane, -1, {}};
     default: return {CallShape::SameFloat, 1, {}};  // the unary float math functions
   }
 }
@@ -309,7 +312,7 @@ CallRule rule_of(Intrinsic op) {
 Expr CallNode::make(DataType t, Intrinsic op, std::vector<Expr> args) {
   std::string node = std::string("Call(") + to_string(op) + ")";
   CallRule rule = rule_of(op);
-  if (static_cast<int>(args.size()) != rule.arity)
+  if (rule.arity >= 0 && static_cast<int>(args.size()) != rule.arity)
     fail(node, "expects " + std::to_string(rule.arity) + " argument(s), got " +
                    std::to_string(args.size()));
   for (const Expr& a : args) require_defined(node, a, "argument");
@@ -374,6 +377,20 @@ Expr CallNode::make(DataType t, Intrinsic op, std::vector<Expr> args) {
       if (t.bits * t.lanes != a0.bits * a0.lanes)
         fail(node, "total widths differ: " + a0.str() + " to " + t.str());
       break;
+    case CallShape::TransposeLane: {
+      const int64_t lanes = static_cast<int64_t>(args.size()) - 1;
+      if (lanes < 2 || (lanes & (lanes - 1)) != 0)
+        fail(node, "needs a power of two (at least 2) of vectors, got " + std::to_string(lanes));
+      const int64_t* lane = as_const_int(args[0]);
+      if (!lane || !a0.is_scalar() || *lane < 0 || *lane >= lanes)
+        fail(node, "lane must be a constant in [0, " + std::to_string(lanes) + "), got " + ty(args[0]));
+      const DataType row = args[1].type();
+      if (row.lanes != lanes) fail(node, "vectors must have as many lanes as there are vectors, got " + row.str());
+      for (size_t k = 2; k < args.size(); ++k)
+        if (args[k].type() != row) fail(node, "vector types differ: " + row.str() + " vs " + ty(args[k]));
+      result_is(row);
+      break;
+    }
   }
   return Expr(std::make_shared<const CallNode>(t, op, std::move(args)));
 }

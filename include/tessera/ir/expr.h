@@ -195,6 +195,11 @@ enum class Intrinsic : uint8_t {
   // StoreFence() -> int32 (always 0): orders earlier streaming stores before later memory
   //   operations; an effect, used as an Evaluate statement.
   StreamingStoreBytes, StoreFence,
+  // TransposeLane(i, v_0, ..., v_{L-1}) -> the vector whose lane k is lane i of v_k: column i
+  // of the L x L tile whose rows are the L vectors (each of L lanes, one type; i a constant).
+  // The L calls of one tile are its transpose; the LLVM code generator emits each as a tree
+  // of two-vector shuffles that the calls share (L log2 L shuffles per tile, L a power of 2).
+  TransposeLane,
 };
 const char* to_string(Intrinsic op);
 

@@ -360,6 +360,8 @@ std::string CudaEmitter::call(const ir::CallNode* op) {
     // Streaming stores are a CPU notion (lowering drops the hint for CUDA): never stream.
     case Intrinsic::StreamingStoreBytes: return "((long long)0x7fffffffffffffffLL)";
     case Intrinsic::StoreFence: return "0";
+    case Intrinsic::TransposeLane:  // made by the CPU-only pass transpose_lane_tiles
+      throw ir::IRError("tessera CUDA codegen: transpose_lane in kernel " + kernel_ + " (a CPU lowering)");
     default: break;
   }
   throw ir::IRError(std::string("tessera CUDA codegen: intrinsic ") + ir::to_string(op->op) + " in kernel " +

@@ -50,6 +50,26 @@ llvm::Intrinsic::ID exact_intrinsic(Intrinsic op) {
   }
 }
 
+// Row j of the tile `rows` (L vectors of L lanes) after the block swaps of sizes L/2, L/4,
+// ..., h: the swap of size h exchanges, between rows j and j + h (bit h of j clear), the
+// h-wide blocks at lanes with bit h set in row j with those at lanes with bit h clear in
+// row j + h. After the swap of size 1, row i is column i of the tile. Only the L - 1
+// shuffles that feed one row are emitted; LLVM's CSE shares them among the rows of a tile,
+// which leaves L log2(L) two-vector shuffles per transpose.
+llvm::Value* swapped_row(llvm::IRBuilderBase& b, const std::vector<llvm::Value*>& rows, int64_t j, int64_t h) {
+  const auto lanes = static_cast<int64_t>(rows.size());
+  if (h >= lanes) return rows[static_cast<size_t>(j)];
+  llvm::Value* low = swapped_row(b, rows, j & ~h, 2 * h);
+  llvm::Value* high = swapped_row(b, rows, j | h, 2 * h);
+  std::vector<int> mask(static_cast<size_t>(lanes));
+  for (int64_t l = 0; l < lanes; ++l) {
+    const bool upper = (l & h) != 0;
+    if ((j & h) == 0) mask[static_cast<size_t>(l)] = static_cast<int>(upper ? lanes + l - h : l);
+    else mask[static_cast<size_t>(l)] = static_cast<int>(upper ? lanes + l : l + h);
+  }
+  return b.CreateShuffleVector(low, high, mask);
+}
+
 }  // namespace
 
 llvm::Value* Emitter::emit_call(const ir::CallNode* op) {
@@ -123,6 +143,11 @@ llvm::Value* Emitter::emit_call(const ir::CallNode* op) {
     case Intrinsic::ArgCount:
       if (!fs_.num_args) throw ir::IRError("tessera codegen: ArgCount outside a packed kernel");
       return b_.CreateIntCast(fs_.num_args, reg_type(t), true);
+    case Intrinsic::TransposeLane: {
+      std::vector<llvm::Value*> rows;
+      for (size_t k = 1; k < op->args.size(); ++k) rows.push_back(arg(k));
+      return swapped_row(b_, rows, *ir::as_const_int(op->args[0]), 1);
+    }
     case Intrinsic::Reinterpret: {
       const DataType from = arg_type(0);
       llvm::Value* bits = to_storage(arg(0), from);
