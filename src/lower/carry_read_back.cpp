@@ -16,9 +16,9 @@ using namespace ir;
 
 using ReadBacks = std::map<const BufferNode*, const BufferNode*>;  // state -> output
 
-// The one store into an argument buffer in a loop body, with the Unrolled loops around
-// it; `failed` when the body has another one, or the store sits where the pass cannot
-// follow it (another kind of loop, a condition on the loop variable, an effect).
+// The one store into an argument buffer in a loop body, with the Unrolled (or Vectorized)
+// loops around it; `failed` when the body has another one, or the store sits where the
+// pass cannot follow it (another kind of loop, a condition on the loop variable, an effect).
 class FindStore : public IRVisitor {
  public:
   FindStore(const VarNode* loop_var, const ReadBacks& read_backs) : read_backs_(read_backs) {
@@ -27,11 +27,12 @@ class FindStore : public IRVisitor {
 
   bool failed = false;
   const StoreNode* store = nullptr;
-  std::vector<const ForNode*> unrolled;  // around the store, outermost first
+  std::vector<const ForNode*> unrolled;  // Unrolled or Vectorized, around the store, outermost first
 
  protected:
   void visit_for(const ForNode* op) override {
-    const bool follow = op->for_kind == ForKind::Unrolled && as_const_int(simplify(op->min)) &&
+    const bool follow = (op->for_kind == ForKind::Unrolled || op->for_kind == ForKind::Vectorized) &&
+                        as_const_int(simplify(op->min)) &&
                         as_const_int(simplify(op->extent));
     if (follow) path_.push_back(op);
     else ++opaque_;

@@ -6,8 +6,9 @@
 //
 // A serial loop over i (min, extent) qualifies when its body
 // - stores into exactly one buffer that is not allocated inside it, once: an output O at
-//   indices S(i, u...), where u... are the variables of Unrolled loops of constant extent
-//   around the store inside the loop, under conditions that do not depend on i;
+//   indices S(i, u...), where u... are the variables of Unrolled or Vectorized loops of
+//   constant extent around the store inside the loop, under conditions that do not depend
+//   on i;
 // - reads, in the stored value, O's state at indices L(i, u...) with L(i, u...) equal to
 //   S(i - 1, u...) for every i after the first (proved by the simplifier);
 // - and S is injective: each of i, u... is the only one of them in some index, where it
@@ -19,7 +20,8 @@
 //     if extent > 0: the body at i = min, each stored value also kept in carry[u...]
 //     for i in [min + 1, min + extent): the body, reading carry[u...] instead of the state
 // The first iteration keeps its reads, which may see what an earlier loop stored. Once the
-// Unrolled loops are unrolled, carry has constant indices and LLVM keeps it in registers.
+// Unrolled loops are unrolled, carry has constant indices and LLVM keeps it in registers;
+// a Vectorized loop makes carry a vector, one lane per row (rows in lanes).
 //
 // Runs before storage_flatten, on the tensors' own indices; carry buffers are added to
 // the plan's storage (they are compact already).
