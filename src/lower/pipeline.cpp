@@ -13,6 +13,7 @@
 #include "lower/make_kernel_api.h"
 #include "lower/plan_storage.h"
 #include "lower/storage_flatten.h"
+#include "lower/transpose_lane_tiles.h"
 #include "lower/unroll_loops.h"
 #include "lower/vectorize_loops.h"
 #include "lower/verify_gpu_schedule.h"
@@ -108,6 +109,7 @@ ir::LoweredFunc lower(const schedule::Schedule& sched, const std::vector<Arg>& a
   s = run.run("partition_loops", s, partition_loops);
   s = run.run("simplify", s, simplify_pass);
   s = run.run("vectorize_loops", s, vectorize_loops);
+  if (options.device_type != kDLCUDA) s = run.run("transpose_lane_tiles", s, transpose_lane_tiles);
   s = run.run("unroll_loops", s, unroll_loops);
   if (options.device_type == kDLCUDA) s = run.run("drop_streaming_hints", s, drop_streaming_hints);
   else s = run.run("version_streaming_stores", s, version_streaming_stores);

@@ -1,0 +1,148 @@
+// Rows in vector lanes (src/lower/transpose_lane_tiles.h, Intrinsic::TransposeLane): the
+// scan out[r, i] = out[r, i - 1] + x[r, i] with its rows vectorized, as reduction_scan.cpp
+// schedules cumulative_sum's Lanes mode. Results are checked bit for bit against a plain
+// sequential loop, natively and in the reference interpreter; the lowered IR of a 4-lane
+// scan against a golden file; loops the pass must leave alone; and the intrinsic's checks.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "lower_passes_util.h"
+#include "tessera/schedule/schedule.h"
+#include "test_util.h"
+
+namespace tessera {
+namespace {
+
+using ir::DataType;
+using schedule::create_schedule;
+using te::Tensor;
+using testing::HostArray;
+
+// out[r, i] = (i == 0 ? 0 : state[r, i - 1]) + x[r, i]; rows split by `lanes`, the scan loop
+// serial inside the row blocks and the rows of a block vectorized (or unrolled).
+struct LaneScan {
+  ir::Var rows = te::size_var("rows"), len = te::size_var("len");
+  Tensor x = te::placeholder({rows, len}, DataType::Float(32), "x");
+  Tensor state = te::placeholder({rows, len}, DataType::Float(32), "state");
+  Tensor out;
+  schedule::Schedule s;
+
+  explicit LaneScan(int lanes, bool vectorize = true, int back = 1)
+      : out(te::compute(
+            {rows, len},
+            [&](ir::Var r, ir::Var i) {
+              return ir::select(i == 0, ir::make_const(DataType::Float(32), 0.0), state(r, ir::max(i - back, 0))) +
+                     x(r, i);
+            },
+            "out")),
+        s(create_schedule({out})) {
+    auto [ro, ri] = s[out].split(s[out].axis()[0], lanes);
+    s[out].reorder({ro, s[out].axis()[1], ri}).parallel(ro);
+    if (vectorize) s[out].vectorize(ri);
+    else s[out].unroll(ri);
+  }
+
+  std::vector<lower::Arg> args() const { return {x, out, lower::ReadBack{state, out}}; }
+};
+
+bool holds(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string lowered(const LaneScan& scan) { return ir::to_string(lower::lower(scan.s, scan.args(), "scan").body); }
+
+// out = running sums of a's rows (rounded to float every step), natively and interpreted.
+void expect_running_sum(const Kernel& k, int64_t rows, int64_t len, uint64_t seed) {
+  HostArray<float> a({rows, len}), native({rows, len}), interpreted({rows, len});
+  testing::fill_random(a, seed);
+  k({a.get(), native.get()});
+  std::string error;
+  ASSERT_EQ(testing::interpret(k, {a.get(), interpreted.get()}, &error), 0) << error;
+  for (int64_t r = 0; r < rows; ++r) {
+    float run = 0;
+    for (int64_t i = 0; i < len; ++i) {
+      const int64_t e = r * len + i;
+      run = (i == 0 ? 0.0f : run) + a.storage[e];
+      ASSERT_EQ(std::memcmp(&native.storage[e], &run, 4), 0)
+          << "rows " << rows << " len " << len << " at " << r << ", " << i << ": " << native.storage[e] << " != " << run;
+      ASSERT_EQ(std::memcmp(&interpreted.storage[e], &run, 4), 0) << "interpreted, rows " << rows << " len " << len;
+    }
+  }
+}
+
+TEST(TransposeLaneTiles, RunningSumIsTheSequentialLoopBitForBit) {
+  for (int lanes : {4, 16}) {
+    LaneScan scan(lanes);
+    Kernel k = build(scan.s, scan.args(), "lane_scan_" + std::to_string(lanes));
+    uint64_t seed = 90;
+    for (int64_t rows : {1, lanes - 1, lanes, lanes + 1, 3 * lanes + 2})
+      for (int64_t len : {0, 1, lanes - 1, lanes, lanes + 1, 5 * lanes + 3}) expect_running_sum(k, rows, len, ++seed);
+  }
+}
+
+TEST(TransposeLaneTiles, LoweredScanTransposesTiles) {
+  LaneScan scan(4);
+  const std::string text = lowered(scan);
+  lower_passes_test::expect_golden("transpose_lane_tiles", "lane_scan", text);
+  // Four row loads and a transpose per tile in, a transpose and four row stores out.
+  EXPECT_TRUE(holds(text, "transpose_lane(3, x.row, x.row#1, x.row#2, x.row#3)")) << text;
+  EXPECT_TRUE(holds(text, "out.tile[16]")) << text;
+  // Contiguous steps along the scan are checked at run time; otherwise the gathers stay.
+  EXPECT_TRUE(holds(text, "x.stride1 == 1 && out.stride1 == 1")) << text;
+}
+
+// The carried rows unrolled (Rows mode): no vectors across rows, nothing to transpose.
+TEST(TransposeLaneTiles, UnrolledRowsAreLeftAlone) {
+  LaneScan scan(4, false);
+  EXPECT_FALSE(holds(lowered(scan), "transpose_lane")) << lowered(scan);
+}
+
+// A read two steps back is a load of the output the loop stores: moving the tile's stores
+// after its loads would change what it reads, so the loop keeps its gathers.
+TEST(TransposeLaneTiles, ALoopThatReadsWhatItStoresIsLeftAlone) {
+  LaneScan scan(4, true, 2);
+  EXPECT_FALSE(holds(lowered(scan), "transpose_lane")) << lowered(scan);
+  Kernel k = build(scan.s, scan.args(), "two_back");
+  const int64_t rows = 9, len = 23;
+  HostArray<float> a({rows, len}), c({rows, len});
+  testing::fill_random(a, 5);
+  k({a.get(), c.get()});
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < len; ++i) {
+      float want = (i == 0 ? 0.0f : c.storage[r * len + std::max<int64_t>(i - 2, 0)]) + a.storage[r * len + i];
+      ASSERT_EQ(c.storage[r * len + i], want) << r << ", " << i;
+    }
+}
+
+// Lanes along the contiguous axis (an ordinary vectorized loop) need no transpose.
+TEST(TransposeLaneTiles, ContiguousLanesAreLeftAlone) {
+  ir::Var n = te::size_var("n"), m = te::size_var("m");
+  Tensor a = te::placeholder({n, m}, DataType::Float(32), "a");
+  Tensor b = te::compute({n, m}, [&](ir::Var i, ir::Var j) { return a(i, j) * 2.0f; }, "b");
+  auto s = create_schedule({b});
+  auto [jo, ji] = s[b].split(s[b].axis()[1], 8);
+  s[b].vectorize(ji);
+  (void)jo;
+  EXPECT_FALSE(holds(ir::to_string(lower::lower(s, {a, b}, "double").body), "transpose_lane"));
+}
+
+TEST(TransposeLaneTiles, TheIntrinsicChecksItsOperands) {
+  auto vec = [](int lanes, DataType t = DataType::Float(32)) {
+    return ir::BroadcastNode::make(ir::make_const(t, 1.0), lanes);
+  };
+  auto call = [](DataType t, std::vector<ir::Expr> args) {
+    return ir::CallNode::make(t, ir::Intrinsic::TransposeLane, std::move(args));
+  };
+  const DataType f4 = DataType::Float(32, 4);
+  ir::Expr lane = ir::make_const(DataType::Int(32), int64_t{3});
+  EXPECT_NO_THROW(call(f4, {lane, vec(4), vec(4), vec(4), vec(4)}));
+  EXPECT_THROW(call(f4, {lane, vec(4), vec(4), vec(4)}), ir::IRError);                        // 3 vectors
+  EXPECT_THROW(call(f4, {ir::make_const(DataType::Int(32), int64_t{4}), vec(4), vec(4), vec(4), vec(4)}),
+               ir::IRError);                                                                  // lane out of range
+  EXPECT_THROW(call(f4, {te::size_var("k"), vec(4), vec(4), vec(4), vec(4)}), ir::IRError);  // not a constant
+  EXPECT_THROW(call(f4, {lane, vec(8), vec(8), vec(8), vec(8)}), ir::IRError);                // 8 lanes, 4 rows
+  EXPECT_THROW(call(f4, {lane, vec(4), vec(4), vec(4), vec(4, DataType::Float(64))}), ir::IRError);
+  EXPECT_THROW(call(DataType::Float(64, 4), {lane, vec(4), vec(4), vec(4), vec(4)}), ir::IRError);
+}
+
+}  // namespace
+}  // namespace tessera
