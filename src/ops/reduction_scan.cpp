@@ -6,9 +6,9 @@
 // (lower::ReadBack, the state of a recurrence):
 //   out[k..., i] = (i == 0 ? identity : prev[k..., i - 1]) (+) x[k..., i]
 // with the scan loop serial and ascending, so every read of prev sees the store of the
-// previous step. The kept axes run in parallel. Two schedules:
+// previous step. The kept axes run in parallel. Three schedules:
 //
-// Rows (a scan along the last axis, or a 1-d scan): kCarriedRows rows interleaved and
+// Rows (a 1-d scan, or along the last axis where Lanes does not fit): kCarriedRows rows interleaved and
 // unrolled inside the scan loop. Lowering's register carry (src/lower/carry_read_back.h)
 // sees that each row reads back the value it stored one step before and keeps it in a
 // register, so a step is a load, an add and a store per row, and the rows' independent
@@ -18,6 +18,13 @@
 // Vector (along an outer axis, the last kept axis contiguous): every step adds a
 // contiguous block of the row to the previous one, in vectors.
 //
+// Lanes (along a contiguous last axis, at least kLaneRows rows and columns): rows in vector
+// lanes. The running values of L = kLaneRows rows form one vector in a register (the
+// register carry follows the vectorized rows), and lowering's transpose_lane_tiles turns
+// each L x L tile into L contiguous row loads, a transpose in registers, L vector adds in
+// NumPy's order, a transpose back and L contiguous stores, which stream when the output is
+// large. Rows that do not fill a vector go to a Rows call of their own.
+//
 // include_initial writes the identity into the first slot and scans into the rest.
 //
 // Rounding: bit-identical to NumPy, deliberately (decided 2026-11-24). A log-step
@@ -26,12 +33,11 @@
 // searchsorted over cumulative weights, bin edges), and those who need accuracy ask for
 // float64. This replaced a Blocked mode (a masked vector step per term, lane j folding
 // terms 0..j of a block; about 2 cycles per element, 1.2 ns for a 1-d float32 scan where
-// Rows takes 0.84). Beyond Rows, the way to more speed is rows in vector lanes (8 or 16
-// rows per vector, each tile transposed in registers on the way in and out), which the
-// code generator cannot emit yet; it would also give whole-vector stores that may stream.
-// Stores stay normal: the Rows stores are scalar (streaming needs whole vectors), and
-// Vector reads the previous row back from the output, which must not sit in a
-// write-combining buffer.
+// Rows takes 0.84). Lanes keeps the order too: each lane is one row, added element after
+// element.
+// Stores: the Rows stores are scalar (streaming needs whole vectors), and Vector reads the
+// previous row back from the output, which must not sit in a write-combining buffer, so
+// both stay normal; the Lanes stores may stream (Stage::stream_stores).
 #include <cstring>
 
 #include "ops/kernel_cache.h"
@@ -45,8 +51,9 @@ namespace {
 using reduction_detail::fail;
 
 // Rows: along the last axis, one element per step, the running value in a register;
-// Vector: along an outer axis, in vectors. (2 was Blocked, by blocks of vector lanes.)
-enum class ScanMode : int64_t { Rows = 0, Vector = 1 };
+// Vector: along an outer axis, in vectors; Lanes: along the last axis, rows in vector lanes.
+// (2 was Blocked, by blocks of vector lanes.)
+enum class ScanMode : int64_t { Rows = 0, Vector = 1, Lanes = 3 };
 
 struct ScanInfo {
   const char* name;
@@ -76,6 +83,12 @@ int scan_lanes(DataType t) { return std::clamp(64 / t.bytes(), 8, 64); }
 // add (3-4 cycles); more rows, at a large power-of-two row stride, put more streams in one
 // L1 set than it has ways (8 rows of a 4096-wide float32 matrix ran 10x slower in C).
 constexpr int64_t kCarriedRows = 4;
+// Rows per vector of a Lanes scan, whatever the type: four, as Rows interleaves. A whole
+// 32- or 64-byte vector of float32 rows (8 or 16) ran at 54-76% of copy bandwidth on a
+// 4096-wide matrix against 82-85% for four (more row streams at once, and Zen 4 runs 512-bit
+// shuffles at half rate); four also took the least time in cache (0.16 ns per float32
+// element, 0.28 per float64, against 0.29 and 0.41 for Rows).
+constexpr int64_t kLaneRows = 4;
 
 Expr scan_identity(const ScanInfo& info, DataType t) {
   // -0.0 is the identity of float addition: the first element is copied exactly.
@@ -92,7 +105,8 @@ Expr scan_combine(const ScanInfo& info, const Expr& a, const Expr& b) {
 // attrs: the number of kept dimensions, then the ScanMode.
 bool valid_scan(const Variant& v) {
   return v.attrs.size() == 2 && v.attrs[0] >= 0 && v.attrs[0] + 1 == v.ndim &&
-         (v.attrs[1] == static_cast<int64_t>(ScanMode::Rows) || v.attrs[1] == static_cast<int64_t>(ScanMode::Vector));
+         (v.attrs[1] == static_cast<int64_t>(ScanMode::Rows) || v.attrs[1] == static_cast<int64_t>(ScanMode::Vector) ||
+          (v.attrs[1] == static_cast<int64_t>(ScanMode::Lanes) && v.attrs[0] >= 1));
 }
 
 Generated generate_scan(const ScanInfo& info, const Variant& v) {
@@ -132,11 +146,15 @@ Generated generate_scan(const ScanInfo& info, const Variant& v) {
       st.reorder({outer, scan, kv, kl}).vectorize(kl).parallel(outer);
     } else {
       // Rows: the interleaved rows innermost and unrolled, so that lowering keeps each
-      // row's running value in a register (read back from the previous step).
-      auto [ro, ri] = st.split(kept.back(), kCarriedRows);
+      // row's running value in a register (read back from the previous step); Lanes: the
+      // rows vectorized instead (see the file comment).
+      const bool lanes = mode == ScanMode::Lanes;
+      auto [ro, ri] = st.split(kept.back(), lanes ? kLaneRows : kCarriedRows);
       kept.back() = ro;
       ir::IterVar outer = kept.size() > 1 ? st.fuse(kept) : kept[0];
-      st.reorder({outer, scan, ri}).unroll(ri).parallel(outer);
+      st.reorder({outer, scan, ri}).parallel(outer);
+      if (lanes) st.vectorize(ri).stream_stores();
+      else st.unroll(ri);
     }
   }
   return Generated{s, {x, out, lower::ReadBack{prev, out}}};
@@ -159,11 +177,12 @@ const OpDef& scan_opdef(const ScanInfo& info) {
       def.generate = [p](const Variant& v) { return generate_scan(*p, v); };
       for (DataType t : all_types()) def.aot_input_dtypes.push_back({t});
       // Ahead of time: 1-D scans, and scans of 2-D and 3-D inputs along the last axis
-      // (Rows) or an outer one (Vector).
+      // (Rows, Lanes) or an outer one (Vector).
       def.aot_variants = [](const Signature& sig) {
         std::vector<Variant> vs;
         for (auto [kept, mode] : {std::pair{0, ScanMode::Rows}, {1, ScanMode::Rows}, {1, ScanMode::Vector},
-                                  {2, ScanMode::Rows}, {2, ScanMode::Vector}})
+                                  {1, ScanMode::Lanes}, {2, ScanMode::Rows}, {2, ScanMode::Vector},
+                                  {2, ScanMode::Lanes}})
           vs.push_back(Variant{sig, kept + 1, Layout::Strided, "llvm", {kept, static_cast<int64_t>(mode)}});
         return vs;
       };
@@ -275,15 +294,31 @@ void run_scan(const ScanInfo& info, const ScanCall& c, const DLTensor* x, DLTens
   kx.strides.push_back(xv.strides[c.axis]);
   ko.shape.push_back(ov.shape[c.axis]);
   ko.strides.push_back(ov.strides[c.axis]);
-  const bool vector = !kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out);
-  const ScanMode mode = vector ? ScanMode::Vector : ScanMode::Rows;
-  Variant v{Signature{{c.in}, {c.out}, {c.out}},
-            static_cast<int>(kept.size()) + 1,
-            Layout::Strided,
-            "llvm",
-            {static_cast<int64_t>(kept.size()), static_cast<int64_t>(mode)}};
-  const Kernel& k = detail::kernel_for(scan_opdef(info), v);
-  reduction_detail::run_kernel(k, {kx.get(), ko.get()});
+  auto run = [&](ScanMode mode, reduction_detail::View vx, reduction_detail::View vo) {
+    Variant v{Signature{{c.in}, {c.out}, {c.out}},
+              static_cast<int>(kept.size()) + 1,
+              Layout::Strided,
+              "llvm",
+              {static_cast<int64_t>(kept.size()), static_cast<int64_t>(mode)}};
+    const Kernel& k = detail::kernel_for(scan_opdef(info), v);
+    reduction_detail::run_kernel(k, {vx.get(), vo.get()});
+  };
+  if (!kept.empty() && kept.back().xs == 1 && kept.back().extent >= scan_lanes(c.out)) return run(ScanMode::Vector, kx, ko);
+  const int64_t lanes = kLaneRows;
+  // Lanes: the scan axis contiguous in both, at least a vector of rows and of columns. Rows
+  // past the last whole vector (of one kept dimension) take a Rows call.
+  const int64_t rows = kept.empty() ? 0 : kept.back().extent, whole = rows / lanes * lanes;
+  const bool lanes_fit = whole > 0 && (kept.size() == 1 || whole == rows) && kx.strides.back() == 1 &&
+                         ko.strides.back() == 1 && kx.shape.back() >= lanes;
+  if (!lanes_fit) return run(ScanMode::Rows, kx, ko);
+  if (whole == rows) return run(ScanMode::Lanes, kx, ko);
+  reduction_detail::View head_x = kx, head_o = ko, tail_x = kx, tail_o = ko;  // one kept dimension
+  head_x.shape[0] = head_o.shape[0] = whole;
+  tail_x.shape[0] = tail_o.shape[0] = rows - whole;
+  tail_x.byte_offset += static_cast<uint64_t>(whole * kx.strides[0] * c.in.bytes());
+  tail_o.byte_offset += static_cast<uint64_t>(whole * ko.strides[0] * out_bytes);
+  run(ScanMode::Lanes, head_x, head_o);
+  run(ScanMode::Rows, tail_x, tail_o);
 }
 
 }  // namespace

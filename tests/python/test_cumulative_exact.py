@@ -6,7 +6,10 @@ interleaved rows are kept in registers (the Rows mode and the register-carry pas
 scan runs by blocks of vector lanes, and a scan along an outer axis adds rows of vectors.
 Every path is compared here with NumPy bit for bit (signed zeros included, NaN as NaN):
 row counts around the interleaved group of 4, lengths 0, 1 and around the vector width,
-strided, transposed and reversed views, every accepted dtype, and include_initial.
+strided, transposed and reversed views, every accepted dtype, and include_initial. With as
+many rows and columns as a Lanes vector has lanes (4), the rows go in vector lanes (the
+Lanes mode and the transpose_lane_tiles pass): row and column counts around 4 and its
+multiples.
 """
 import numpy as np
 import pytest
@@ -62,6 +65,35 @@ def test_last_axis_rows_around_the_interleaved_group(op, dtype):
             x = random_array((rows, length), dtype, prod=op == "cumulative_prod")
             check(op, x, 1)
             check(op, x, -1, include_initial=True)
+
+
+LANE_ROWS = 4  # rows per vector of the Lanes mode (reduction_scan.cpp kLaneRows)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("op", ["cumulative_sum", "cumulative_prod"])
+def test_last_axis_rows_in_vector_lanes(op, dtype):
+    # Lanes mode: L rows per vector, L x L tiles transposed in registers, the last columns
+    # one at a time, the rows past the last whole vector in a Rows call of their own.
+    lanes = LANE_ROWS
+    for rows in (lanes, lanes + 1, 2 * lanes + 3, 16 * lanes + 1):
+        for length in (lanes - 1, lanes, lanes + 1, 3 * lanes + 5, 64 * lanes + 3):
+            x = random_array((rows, length), dtype, prod=op == "cumulative_prod")
+            check(op, x, 1)
+            check(op, x, -1, include_initial=True)
+    wide = random_array((lanes + 2, 3 * lanes + 8), dtype, prod=op == "cumulative_prod")
+    check(op, wide[1:, 3:-2], 1)      # rows apart by more than their length
+    check(op, wide[::-1], 1)          # rows in reverse
+    check(op, wide[::2], 1)           # every other row
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "float32", BF16], ids=str)
+def test_rows_in_vector_lanes_with_a_result_dtype(dtype):
+    lanes = LANE_ROWS
+    for result in (np.int8, np.uint8, np.int16, np.float32, np.float64, np.bool_):
+        x = random_array((lanes + 1, 2 * lanes + 1), dtype)
+        check("cumulative_sum", x, 1, dtype=result)
+        check("cumulative_sum", x.reshape(lanes + 1, 1, -1), 2, dtype=result)  # 3-d, merged rows
 
 
 @pytest.mark.parametrize("dtype", ["int32", "float16", "float32", "float64", BF16], ids=str)
