@@ -8,8 +8,8 @@
 // with the scan loop serial and ascending, so every read of prev sees the store of the
 // previous step. The kept axes run in parallel. Three schedules:
 //
-// Rows (a 1-d scan, or along the last axis where Lanes does not fit): kCarriedRows rows interleaved and
-// unrolled inside the scan loop. Lowering's register carry (src/lower/carry_read_back.h)
+// Rows (a 1-d scan, or along the last axis where Lanes does not fit): kCarriedRows rows
+// interleaved and unrolled inside the scan loop. Lowering's register carry (src/lower/carry_read_back.h)
 // sees that each row reads back the value it stored one step before and keeps it in a
 // register, so a step is a load, an add and a store per row, and the rows' independent
 // chains overlap: about 1 cycle per element on Zen 4 (four chains over a 3-4 cycle add),
