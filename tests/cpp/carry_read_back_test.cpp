@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "lower_passes_util.h"
+#include "row_scan_program.h"
 #include "tessera/schedule/schedule.h"
 #include "test_util.h"
 
@@ -19,69 +20,27 @@ using schedule::create_schedule;
 using te::Tensor;
 using testing::HostArray;
 
-// out[r, i] = (i == 0 ? 0 : state[r, back(i)]) + x[r, i], rows interleaved by 4 (unrolled)
-// inside the serial loop over i, as reduction_scan.cpp schedules cumulative_sum.
-struct RowScan {
-  ir::Var rows = te::size_var("rows"), len = te::size_var("len");
-  Tensor x = te::placeholder({rows, len}, DataType::Float(32), "x");
-  Tensor state = te::placeholder({rows, len}, DataType::Float(32), "state");
-  Tensor out;
-  schedule::Schedule s;
+// Rows interleaved by 4 (unrolled) inside the serial loop over i, as reduction_scan.cpp
+// schedules cumulative_sum's Rows mode (row_scan_program.h).
+using RowScan = testing::RowScanProgram;
+using Rows = RowScan::Rows;
 
-  // `back` gives the state's column from i; `row` its row from r.
-  RowScan(const std::function<ir::Expr(ir::Var)>& back, const std::function<ir::Expr(ir::Var)>& row,
-          bool unroll = true)
-      : out(te::compute(
-            {rows, len},
-            [&](ir::Var r, ir::Var i) {
-              return ir::select(i == 0, ir::make_const(DataType::Float(32), 0.0), state(row(r), back(i))) + x(r, i);
-            },
-            "out")),
-        s(create_schedule({out})) {
-    auto [ro, ri] = s[out].split(s[out].axis()[0], 4);
-    s[out].reorder({ro, s[out].axis()[1], ri}).parallel(ro);
-    if (unroll) s[out].unroll(ri);
-  }
-  RowScan() : RowScan([](ir::Var i) { return ir::max(i - 1, 0); }, [](ir::Var r) { return ir::Expr(r); }) {}
-
-  std::vector<lower::Arg> args() const { return {x, out, lower::ReadBack{state, out}}; }
-};
-
-// The sequential running sum, rounded to float every step.
-std::vector<float> running_sum(const HostArray<float>& a, int64_t rows, int64_t len) {
-  std::vector<float> want(a.storage.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    float run = 0;
-    for (int64_t i = 0; i < len; ++i) want[r * len + i] = run = (i == 0 ? 0.0f : run) + a.storage[r * len + i];
-  }
-  return want;
-}
-
-void expect_running_sum(Kernel& k) {
+void expect_running_sum(const Kernel& k) {
   uint64_t seed = 40;
-  for (int64_t rows : {1, 3, 4, 5, 9}) {
-    for (int64_t len : {1, 2, 17, 333}) {
-      HostArray<float> a({rows, len}), c({rows, len});
-      testing::fill_random(a, ++seed);
-      k({a.get(), c.get()});
-      std::vector<float> want = running_sum(a, rows, len);
-      for (int64_t e = 0; e < rows * len; ++e)
-        ASSERT_EQ(std::memcmp(&c.storage[e], &want[e], 4), 0)
-            << "rows " << rows << " len " << len << " at " << e << ": " << c.storage[e] << " != " << want[e];
-    }
-  }
+  for (int64_t rows : {1, 3, 4, 5, 9})
+    for (int64_t len : {1, 2, 17, 333}) testing::expect_row_scan(k, rows, len, ++seed);
 }
 
 bool holds(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 TEST(CarryReadBack, RunningSumIsTheSequentialLoopBitForBit) {
-  RowScan scan;
+  RowScan scan(4);
   Kernel k = build(scan.s, scan.args(), "row_scan");
   expect_running_sum(k);
 }
 
 TEST(CarryReadBack, LoweredRowScanKeepsTheRunningValueInCarry) {
-  RowScan scan;
+  RowScan scan(4);
   const std::string text = ir::to_string(lower::lower_to_loops(scan.s, scan.args()));
   lower_passes_test::expect_golden("carry_read_back", "row_scan", text);
   EXPECT_TRUE(holds(text, "out.carry")) << text;
@@ -116,34 +75,26 @@ TEST(CarryReadBack, OneDimensionalScan) {
 // A read two steps back, or of another row, is not the previous store: the loop keeps
 // its loads (and its results).
 TEST(CarryReadBack, OtherReadsStayLoads) {
-  RowScan two_back([](ir::Var i) { return ir::max(i - 2, 0); }, [](ir::Var r) { return ir::Expr(r); });
+  RowScan two_back(4, Rows::Unrolled, [](ir::Var i) { return ir::max(i - 2, 0); });
   EXPECT_FALSE(holds(ir::to_string(lower::lower_to_loops(two_back.s, two_back.args())), "carry"));
-  RowScan other_row([](ir::Var i) { return ir::max(i - 1, 0); }, [](ir::Var r) { return ir::max(r - 1, 0); });
+  RowScan other_row(4, Rows::Unrolled, RowScan::previous, [](ir::Var r) { return ir::max(r - 1, 0); });
   EXPECT_FALSE(holds(ir::to_string(lower::lower_to_loops(other_row.s, other_row.args())), "carry"));
 
   Kernel k = build(two_back.s, two_back.args(), "two_back");
-  const int64_t rows = 5, len = 40;
-  HostArray<float> a({rows, len}), c({rows, len});
-  testing::fill_random(a, 7);
-  k({a.get(), c.get()});
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < len; ++i) {
-      float want = (i == 0 ? 0.0f : c.storage[r * len + std::max<int64_t>(i - 2, 0)]) + a.storage[r * len + i];
-      ASSERT_EQ(c.storage[r * len + i], want) << r << ", " << i;
-    }
+  testing::expect_row_scan(k, 5, 40, 7, 2);
 }
 
 // Rows in a serial (not unrolled) loop inside the scan loop: neither loop qualifies, and
 // the result is still the running sum.
 TEST(CarryReadBack, SerialRowLoopIsLeftAlone) {
-  RowScan scan([](ir::Var i) { return ir::max(i - 1, 0); }, [](ir::Var r) { return ir::Expr(r); }, false);
+  RowScan scan(4, Rows::Serial);
   EXPECT_FALSE(holds(ir::to_string(lower::lower_to_loops(scan.s, scan.args())), "carry"));
   Kernel k = build(scan.s, scan.args(), "row_scan_serial");
   expect_running_sum(k);
 }
 
 TEST(CarryReadBack, BadBindingsAreRefused) {
-  RowScan scan;
+  RowScan scan(4);
   Tensor wrong = te::placeholder({scan.rows, scan.len}, DataType::Float(64), "wrong");
   EXPECT_THROW(lower::lower(scan.s, {scan.x, scan.out, lower::ReadBack{wrong, scan.out}}, "bad"), std::invalid_argument);
   // The output must be a kernel argument.

@@ -5,11 +5,8 @@
 // scan against a golden file; loops the pass must leave alone; and the intrinsic's checks.
 #include <gtest/gtest.h>
 
-#include <cstring>
-
 #include "lower_passes_util.h"
-#include "tessera/schedule/schedule.h"
-#include "test_util.h"
+#include "row_scan_program.h"
 
 namespace tessera {
 namespace {
@@ -17,70 +14,28 @@ namespace {
 using ir::DataType;
 using schedule::create_schedule;
 using te::Tensor;
-using testing::HostArray;
 
-// out[r, i] = (i == 0 ? 0 : state[r, i - 1]) + x[r, i]; rows split by `lanes`, the scan loop
-// serial inside the row blocks and the rows of a block vectorized (or unrolled).
-struct LaneScan {
-  ir::Var rows = te::size_var("rows"), len = te::size_var("len");
-  Tensor x = te::placeholder({rows, len}, DataType::Float(32), "x");
-  Tensor state = te::placeholder({rows, len}, DataType::Float(32), "state");
-  Tensor out;
-  schedule::Schedule s;
-
-  explicit LaneScan(int lanes, bool vectorize = true, int back = 1)
-      : out(te::compute(
-            {rows, len},
-            [&](ir::Var r, ir::Var i) {
-              return ir::select(i == 0, ir::make_const(DataType::Float(32), 0.0), state(r, ir::max(i - back, 0))) +
-                     x(r, i);
-            },
-            "out")),
-        s(create_schedule({out})) {
-    auto [ro, ri] = s[out].split(s[out].axis()[0], lanes);
-    s[out].reorder({ro, s[out].axis()[1], ri}).parallel(ro);
-    if (vectorize) s[out].vectorize(ri);
-    else s[out].unroll(ri);
-  }
-
-  std::vector<lower::Arg> args() const { return {x, out, lower::ReadBack{state, out}}; }
-};
+// The scan with its rows split by `lanes` and vectorized (row_scan_program.h).
+using LaneScan = testing::RowScanProgram;
+using Rows = LaneScan::Rows;
 
 bool holds(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string lowered(const LaneScan& scan) { return ir::to_string(lower::lower(scan.s, scan.args(), "scan").body); }
 
-// out = running sums of a's rows (rounded to float every step), natively and interpreted.
-void expect_running_sum(const Kernel& k, int64_t rows, int64_t len, uint64_t seed) {
-  HostArray<float> a({rows, len}), native({rows, len}), interpreted({rows, len});
-  testing::fill_random(a, seed);
-  k({a.get(), native.get()});
-  std::string error;
-  ASSERT_EQ(testing::interpret(k, {a.get(), interpreted.get()}, &error), 0) << error;
-  for (int64_t r = 0; r < rows; ++r) {
-    float run = 0;
-    for (int64_t i = 0; i < len; ++i) {
-      const int64_t e = r * len + i;
-      run = (i == 0 ? 0.0f : run) + a.storage[e];
-      ASSERT_EQ(std::memcmp(&native.storage[e], &run, 4), 0)
-          << "rows " << rows << " len " << len << " at " << r << ", " << i << ": " << native.storage[e] << " != " << run;
-      ASSERT_EQ(std::memcmp(&interpreted.storage[e], &run, 4), 0) << "interpreted, rows " << rows << " len " << len;
-    }
-  }
-}
-
 TEST(TransposeLaneTiles, RunningSumIsTheSequentialLoopBitForBit) {
   for (int lanes : {4, 16}) {
-    LaneScan scan(lanes);
+    LaneScan scan(lanes, Rows::Vectorized);
     Kernel k = build(scan.s, scan.args(), "lane_scan_" + std::to_string(lanes));
     uint64_t seed = 90;
     for (int64_t rows : {1, lanes - 1, lanes, lanes + 1, 3 * lanes + 2})
-      for (int64_t len : {0, 1, lanes - 1, lanes, lanes + 1, 5 * lanes + 3}) expect_running_sum(k, rows, len, ++seed);
+      for (int64_t len : {0, 1, lanes - 1, lanes, lanes + 1, 5 * lanes + 3})
+        testing::expect_row_scan(k, rows, len, ++seed, 1, true);
   }
 }
 
 TEST(TransposeLaneTiles, LoweredScanTransposesTiles) {
-  LaneScan scan(4);
+  LaneScan scan(4, Rows::Vectorized);
   const std::string text = lowered(scan);
   lower_passes_test::expect_golden("transpose_lane_tiles", "lane_scan", text);
   // Four row loads and a transpose per tile in, a transpose and four row stores out.
@@ -92,25 +47,17 @@ TEST(TransposeLaneTiles, LoweredScanTransposesTiles) {
 
 // The carried rows unrolled (Rows mode): no vectors across rows, nothing to transpose.
 TEST(TransposeLaneTiles, UnrolledRowsAreLeftAlone) {
-  LaneScan scan(4, false);
+  LaneScan scan(4, Rows::Unrolled);
   EXPECT_FALSE(holds(lowered(scan), "transpose_lane")) << lowered(scan);
 }
 
 // A read two steps back is a load of the output the loop stores: moving the tile's stores
 // after its loads would change what it reads, so the loop keeps its gathers.
 TEST(TransposeLaneTiles, ALoopThatReadsWhatItStoresIsLeftAlone) {
-  LaneScan scan(4, true, 2);
+  LaneScan scan(4, Rows::Vectorized, [](ir::Var i) { return ir::max(i - 2, 0); });
   EXPECT_FALSE(holds(lowered(scan), "transpose_lane")) << lowered(scan);
   Kernel k = build(scan.s, scan.args(), "two_back");
-  const int64_t rows = 9, len = 23;
-  HostArray<float> a({rows, len}), c({rows, len});
-  testing::fill_random(a, 5);
-  k({a.get(), c.get()});
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < len; ++i) {
-      float want = (i == 0 ? 0.0f : c.storage[r * len + std::max<int64_t>(i - 2, 0)]) + a.storage[r * len + i];
-      ASSERT_EQ(c.storage[r * len + i], want) << r << ", " << i;
-    }
+  testing::expect_row_scan(k, 9, 23, 5, 2, true);
 }
 
 // Lanes along the contiguous axis (an ordinary vectorized loop) need no transpose.
