@@ -82,7 +82,9 @@ class FindAccesses : public IRVisitor {
       return;
     }
     Access a;
-    if (!match(op->indices, op->value.type().lanes, &a)) {
+    // A second store into one buffer: the tile would write all of the first store's
+    // vectors before any of the second's, which may reorder two writes of one element.
+    if (stored.count(op->buffer.get()) || !match(op->indices, op->value.type().lanes, &a)) {
       failed = true;
       return;
     }

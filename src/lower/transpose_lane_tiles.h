@@ -18,6 +18,8 @@
 //   invariant and base moving by one element per iteration: a step of 1, or a symbolic
 //   stride checked at run time (no let bound in the body appears in such an index);
 // - local buffers are accessed at indices that do not depend on v (the carry);
+// - each non-local buffer is stored at most once in the body (the tile writes one store's
+//   vectors after the other's, which must not reorder two writes of one element);
 // - no buffer the body stores to (non-local) is also loaded in it, so moving the loads of a
 //   tile before its stores and the stores after its loads keeps every value (an output that
 //   may overlap an input is copied by the operator before the kernel runs);

@@ -5,6 +5,7 @@
 // scan against a golden file; loops the pass must leave alone; and the intrinsic's checks.
 #include <gtest/gtest.h>
 
+#include "lower/transpose_lane_tiles.h"
 #include "lower_passes_util.h"
 #include "row_scan_program.h"
 
@@ -70,6 +71,24 @@ TEST(TransposeLaneTiles, ContiguousLanesAreLeftAlone) {
   s[b].vectorize(ji);
   (void)jo;
   EXPECT_FALSE(holds(ir::to_string(lower::lower(s, {a, b}, "double").body), "transpose_lane"));
+}
+
+// Hand-built loop bodies, through the pass alone: for i: out[ramp(i, S, 4)] = x[ramp(i, S, 4)]
+// is tiled; a second store into `out` (one column on) must keep the loop as it is, since the
+// tile would write all of the first store's vectors before the second's.
+TEST(TransposeLaneTiles, TwoStoresIntoOneBufferAreLeftAlone) {
+  using namespace ir;
+  Var i("i"), len("len"), stride("S");
+  Buffer x = Buffer::make("x", DataType::Float(32), {len}), out = Buffer::make("out", DataType::Float(32), {len});
+  auto lanes = [&](const Expr& base) { return std::vector<Expr>{RampNode::make(base, stride, 4)}; };
+  Stmt copy = StoreNode::make(out, LoadNode::make(x, lanes(i)), lanes(i));
+  Stmt again = StoreNode::make(out, LoadNode::make(x, lanes(i)) * 2.0f, lanes(i + 1));
+  auto tiled = [&](const Stmt& body) {
+    Stmt s = lower::transpose_lane_tiles(ForNode::make(i, Expr(int64_t{0}), len, ForKind::Serial, body));
+    return holds(ir::to_string(s), "transpose_lane");
+  };
+  EXPECT_TRUE(tiled(copy));
+  EXPECT_FALSE(tiled(SeqNode::make({copy, again})));
 }
 
 TEST(TransposeLaneTiles, TheIntrinsicChecksItsOperands) {
