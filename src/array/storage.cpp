@@ -2,12 +2,13 @@
 // the shared_ptr control block and the Storage object (one allocation per array). Blocks
 // of kHugeBytes and up are 2 MiB aligned and, on Linux, advised to use transparent huge
 // pages (NumPy advises from 4 MiB): glibc maps every block that large afresh (its mmap
-// threshold adapts up to 32 MiB, no further), so each such result is faulted in anew, and
-// a 64 MB one then takes 32 faults instead of 16,384. On a VM that made `x + y` of 16M
-// float32 2.5x faster (0.37x NumPy before, 1.4x after; 2.4x with the cache below). Smaller blocks stay with the heap,
-// which reuses a freed block without faults; huge pages from 4 MiB lost that reuse and were
-// 2x slower at 16 MB. Freed huge blocks go to a small cache (HugeBlockCache) for the same
-// reuse: a loop making a 64 MB result per step then faults nothing in after its first step.
+// threshold adapts up to 32 MiB, no further), so each such result is faulted in anew, and a
+// 64 MB one then takes 32 faults instead of 16,384. On a VM that made `x + y` of 16M
+// float32 2.5x faster (0.37x NumPy before, 1.4x after; 2.4x with the cache below). Smaller
+// blocks stay with the heap, which reuses a freed block without faults; huge pages from
+// 4 MiB lost that reuse and were 2x slower at 16 MB. Freed huge blocks go to a small cache
+// (HugeBlockCache) for the same reuse: a loop making a 64 MB result per step then faults
+// nothing in after its first step.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>

@@ -9,11 +9,11 @@
 // previous step. The kept axes run in parallel. Three schedules:
 //
 // Rows (a 1-d scan, or along the last axis where Lanes does not fit): kCarriedRows rows
-// interleaved and unrolled inside the scan loop. Lowering's register carry (src/lower/carry_read_back.h)
-// sees that each row reads back the value it stored one step before and keeps it in a
-// register, so a step is a load, an add and a store per row, and the rows' independent
-// chains overlap: about 1 cycle per element on Zen 4 (four chains over a 3-4 cycle add),
-// one add latency per element for a single row.
+// interleaved and unrolled inside the scan loop. Lowering's register carry
+// (src/lower/carry_read_back.h) sees that each row reads back the value it stored one step
+// before and keeps it in a register, so a step is a load, an add and a store per row, and
+// the rows' independent chains overlap: about 1 cycle per element on Zen 4 (four chains
+// over a 3-4 cycle add), one add latency per element for a single row.
 //
 // Vector (along an outer axis, the last kept axis contiguous): every step adds a
 // contiguous block of the row to the previous one, in vectors.
