@@ -257,10 +257,19 @@ struct AffinityLog {
   }
 };
 
-TEST(Threads, WorkersAreKeptOffTheCallersCpu) {
+// Gives the thread back its CPU set when the test ends, however it ends.
+struct RestoreAffinity {
   cpu_set_t saved;
-  CPU_ZERO(&saved);
-  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  RestoreAffinity() {
+    CPU_ZERO(&saved);
+    sched_getaffinity(0, sizeof saved, &saved);
+  }
+  ~RestoreAffinity() { sched_setaffinity(0, sizeof saved, &saved); }
+};
+
+TEST(Threads, WorkersAreKeptOffTheCallersCpu) {
+  RestoreAffinity restore;
+  const cpu_set_t& saved = restore.saved;
   if (CPU_COUNT(&saved) < 2) GTEST_SKIP() << "the process may use one CPU: nothing to keep the workers off";
   PoolSize size(2);
   Coverage start(64);  // the workers start now, with the test's whole CPU set
@@ -279,7 +288,6 @@ TEST(Threads, WorkersAreKeptOffTheCallersCpu) {
     EXPECT_GT(log.worker_chunks.load(), 0) << "no worker joined a loop on CPU " << cpu;
     EXPECT_EQ(log.allowed_caller_cpu.load(), 0) << "a worker could run on the caller's CPU " << cpu;
   }
-  ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
 }
 #endif
 
