@@ -597,7 +597,7 @@ std::vector<Variant> aot_reduction_variants(const Signature& sig) {
       {0, 1, Layout::Contiguous, {M::Inner}},
       {0, 1, Layout::Strided, {M::Inner}},
       {1, 1, Layout::Contiguous, {M::Inner, M::None}},
-      {1, 1, Layout::Strided, {M::Outer, M::OuterRows, M::None, M::Inner}},
+      {1, 1, Layout::Strided, {M::Outer, M::OuterRows, M::OuterRowByRow, M::None, M::Inner}},
       {2, 1, Layout::Strided, {M::Outer, M::None}},
       {1, 2, Layout::Strided, {M::Inner, M::None}},
       {2, 2, Layout::Strided, {M::Inner, M::Outer, M::None}},

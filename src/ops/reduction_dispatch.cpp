@@ -119,8 +119,15 @@ Problem collapse(const ReduceOpInfo& info, const DLTensor* x, const std::vector<
 // 16 parts) stay small.
 constexpr int64_t kTallRows = 512;
 constexpr int64_t kMaxRowPartials = int64_t{1} << 17;
+// Rows of at most a page, with a row of partials of at most 8 KiB, are added one at a time
+// (OuterRowByRow). Measured cold on a Zen 4 VM (bench/results/2026-11-24-vm-s8-notes.md), one
+// row at a time read such rows 1.03x to 2.4x faster than groups of 8 (from 256 B to 4 KiB per
+// row); rows of 8 KiB of int8 and partials of 16 KiB or more (float32 sums of 2048 columns)
+// were faster in groups.
+constexpr int64_t kRowByRowMaxBytes = 4096;
+constexpr int64_t kRowByRowPartialBytes = 8192;
 
-VecMode choose_mode(const Problem& p, int lanes) {
+VecMode choose_mode(const Problem& p, int lanes, int64_t element_bytes, int64_t accumulator_bytes) {
   const Dim& r = p.reduced.back();
   if (p.kept.empty())
     return p.reduced.size() == 1 || (r.x_stride == 1 && r.extent >= lanes) ? VecMode::Inner : VecMode::None;
@@ -131,7 +138,10 @@ VecMode choose_mode(const Problem& p, int lanes) {
     int64_t kept_elems = 1;
     for (const Dim& d : p.kept) kept_elems *= d.extent;
     bool tall = p.kept.size() == 1 && p.reduced.front().extent >= kTallRows && kept_elems <= kMaxRowPartials;
-    return tall ? VecMode::OuterRows : VecMode::Outer;
+    if (!tall) return VecMode::Outer;
+    const int64_t row_bytes = kept_elems * element_bytes;
+    bool short_rows = row_bytes <= kRowByRowMaxBytes && kept_elems * accumulator_bytes <= kRowByRowPartialBytes;
+    return short_rows ? VecMode::OuterRowByRow : VecMode::OuterRows;
   }
   return VecMode::None;
 }
@@ -177,7 +187,7 @@ void run_reduction(const Call& c, const DLTensor* x, bool keepdims, DLTensor* ou
   const Signature& sig = c.sig;
   Problem p = collapse(info, x, c.reduced, keepdims, out);
   const int lanes = reduction_detail::reduce_lanes(sig);
-  VecMode mode = choose_mode(p, lanes);
+  VecMode mode = choose_mode(p, lanes, sig.inputs[0].bytes(), sig.compute[1].bytes());
   // argmin/argmax by lanes count vector steps in int32 (reduction_defs.cpp, ArgKey).
   if (info.one_axis && mode == VecMode::Inner && p.reduced.back().extent / lanes >= INT32_MAX) mode = VecMode::None;
   const int kept_rank = static_cast<int>(p.kept.size()), reduced_rank = static_cast<int>(p.reduced.size());

@@ -9,6 +9,7 @@
 //    accumulators.
 //  - OuterRows: see VecMode; for sum(axis=0) of a tall matrix, as NumPy walks it, with
 //    groups of rows added into each vector of partials while it is in registers.
+//    OuterRowByRow adds one row at a time, for rows short enough (see choose_mode).
 // With nothing kept (a full reduction), partial results of blocks are computed in parallel
 // (rfactor over the outer reduced axis), each with vector lanes when the inner reduced
 // axis is contiguous, then combined in order.
@@ -76,8 +77,9 @@ void schedule_full(Schedule& s, const Tensor& t, int reduced_rank, VecMode mode,
 }
 
 // OuterRows: stage t reduces, per kept element, kRowParts partial results computed in
-// parallel over blocks of the first reduced axis; every stage is a root stage.
-void schedule_row_partials(Schedule& s, const Tensor& t, int kept_rank, int lanes) {
+// parallel over blocks of the first reduced axis, `group` rows per step (1 or kRowGroup);
+// every stage is a root stage.
+void schedule_row_partials(Schedule& s, const Tensor& t, int kept_rank, int lanes, int64_t group) {
   Stage st = s[t];
   auto [ro, ri] = st.split_nparts(st.reduce_axis()[0], kRowParts);
   (void)ri;
@@ -85,17 +87,22 @@ void schedule_row_partials(Schedule& s, const Tensor& t, int kept_rank, int lane
   Stage rs = s[rf];
   std::vector<ir::IterVar> ax = rs.axis();
   auto [kv, kl] = rs.split(ax.back(), lanes);
-  // kRowGroup rows at a time per vector of partials: the partials are loaded and stored
+  // A group of rows at a time per vector of partials: the partials are loaded and stored
   // once per group (the rows still add in order), so a row of partials wider than L1
   // costs a fraction of the input's traffic.
   std::vector<ir::IterVar> reduce = rs.reduce_axis();
-  auto [rg, rr] = rs.split(reduce[0], kRowGroup);
   std::vector<ir::IterVar> order = {ax[0]};
   order.insert(order.end(), ax.begin() + 1, ax.end() - 1);
-  order.push_back(rg);
-  order.insert(order.end(), reduce.begin() + 1, reduce.end());
-  order = concat(order, {kv, rr, kl});
-  rs.reorder(order).parallel(ax[0]).unroll(rr).vectorize(kl);
+  if (group == 1) {
+    order = concat(concat(order, reduce), {kv, kl});
+    rs.reorder(order).parallel(ax[0]).vectorize(kl);
+  } else {
+    auto [rg, rr] = rs.split(reduce[0], group);
+    order.push_back(rg);
+    order.insert(order.end(), reduce.begin() + 1, reduce.end());
+    order = concat(order, {kv, rr, kl});
+    rs.reorder(order).parallel(ax[0]).unroll(rr).vectorize(kl);
+  }
   // The partials, added up: vectors across the last kept axis, the parts inside.
   Stage fs = s[t];
   std::vector<ir::IterVar> kept = fs.axis();
@@ -115,8 +122,9 @@ void schedule_reduction(Schedule& s, const std::vector<Tensor>& reductions, cons
   }
   Stage os = s[out];
   std::vector<ir::IterVar> kept = os.axis();
-  if (mode == VecMode::OuterRows) {
-    for (const Tensor& t : reductions) schedule_row_partials(s, t, kept_rank, lanes);
+  if (mode == VecMode::OuterRows || mode == VecMode::OuterRowByRow) {
+    const int64_t group = mode == VecMode::OuterRows ? kRowGroup : 1;
+    for (const Tensor& t : reductions) schedule_row_partials(s, t, kept_rank, lanes, group);
     auto [jv, jl] = os.split(kept.back(), lanes);
     kept.back() = jv;
     os.parallel(kept_rank > 1 ? os.fuse(kept) : jv).vectorize(jl);

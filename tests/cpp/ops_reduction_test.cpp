@@ -297,11 +297,15 @@ TEST(Reduce, LargeParallelAndVectorPaths) {
   Arr cols = make(kF64, {200, 70}, Layout::Contig, 22);
   check_reduce("sum", cols, {0}, false);
   check_reduce("var", cols, {0}, true);
-  // Tall matrices reduced over rows: parallel blocks of whole rows, then their partials.
+  // Tall matrices reduced over rows: parallel blocks of whole rows, then their partials;
+  // short rows are added one at a time, long ones in groups of 8.
   Arr tall = make(kF32, {1000, 70}, Layout::Contig, 24);
   check_reduce("sum", tall, {0}, false);
   check_reduce("var", tall, {0}, true);
   check_reduce("argmax", tall, {0}, false);
+  Arr wide = make(kF32, {530, 2100}, Layout::Contig, 28);
+  check_reduce("sum", wide, {0}, false);
+  check_reduce("max", wide, {0}, true);
   check_reduce("min", make(kI16, {300, 3, 100}, Layout::Contig, 25), {0, 1}, false);
   check_reduce("any", make(kBool, {700, 130}, Layout::Contig, 26), {0}, false);
   check_reduce("all", make(kF16, {5, 130}, Layout::Contig, 27), {0}, false);

@@ -156,6 +156,34 @@ def test_all_any_count_nonzero(dtype):
                 np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("dtype", ALL)
+def test_tall_column_reductions(dtype):
+    """Reductions over the rows of tall matrices, as dispatch walks them: parallel blocks of
+    rows added one at a time (short rows) or in groups of 8 (long rows or wide partials),
+    with row counts that leave short blocks and groups, and views with negative steps."""
+    for shape in [(600, 33), (523, 1100), (517, 4100)]:
+        x = random_array(shape, dtype)
+        if np.dtype(dtype).kind == "f":
+            x[5, 3], x[17, 4], x[40, 5] = np.nan, np.inf, -np.inf
+        for v in (x, x[::-1], x[3:, 2:]):
+            for op in ("sum", "min", "max", "all", "any", "count_nonzero"):
+                want = np.asarray(getattr(np, op)(v, axis=0))
+                got = ts.reduce(op, v, axis=0)
+                assert got.dtype == want.dtype, (op, shape)
+                if op == "sum" and np.dtype(dtype).kind == "f":
+                    check_close(got, want, float_tol(v, dtype, 0))
+                else:
+                    np.testing.assert_array_equal(got, want, err_msg=f"{op} {shape}")
+            if np.dtype(dtype).kind == "f":
+                check_close(ts.reduce("mean", v, axis=0), np.mean(v, axis=0), float_tol(v, dtype, 0) / v.shape[0])
+                want = np.var(v, axis=0, ddof=1)
+                check_close(ts.reduce("var", v, axis=0, correction=1), want, 64 * np.finfo(want.dtype).eps * (np.abs(want) + 1))
+        signs = [True] if dtype == "bool" else [1, 1, 1] if np.dtype(dtype).kind == "u" else [1, -1, 1]
+        ones = RNG.choice(np.array(signs, dtype=dtype), size=shape)  # products that stay finite
+        ones[7, 2] = 0
+        np.testing.assert_array_equal(ts.reduce("prod", ones, axis=0), np.prod(ones, axis=0))
+
+
 @pytest.mark.parametrize("dtype", ["int8", "int32", "uint64", "float16", "float32", "float64", "bool"])
 @pytest.mark.parametrize("op", ["cumulative_sum", "cumulative_prod"])
 def test_cumulative(op, dtype):
