@@ -128,6 +128,8 @@ def cases(n, rng):
     # Reductions and scans through the Array API on Arrays that share the NumPy inputs'
     # memory: their results are new, as NumPy's are.
     tm, tpa, tpm = tessera.asarray(m), tessera.asarray(pa), tessera.asarray(pm)
+    narrow = a[: n - n % 256].reshape(-1, 256)  # short rows: added one at a time
+    tnarrow = tessera.asarray(narrow)
 
     def along(op, axis):  # a float32 reduction of the matrix along one axis
         nbytes = f32 * (m.size + m.shape[1 - axis])
@@ -165,6 +167,8 @@ def cases(n, rng):
          lambda: np.add(m, col, out=outm)),
         ("reduction", "sum all", f32 * n, lambda: tessera.sum(ta), lambda: np.sum(a), a),
         along("sum", 0), along("sum", 1), along("max", 0), along("max", 1), along("mean", 0), along("var", 1),
+        ("reduction", "sum axis 0, rows of 256", f32 * (narrow.size + 256), lambda: tessera.sum(tnarrow, axis=0),
+         lambda: np.sum(narrow, axis=0), narrow),
         ("reduction", "argmax axis 1", f32 * m.size + 8 * r, lambda: tessera.argmax(tm, axis=1),
          lambda: np.argmax(m, axis=1), m),
         ("reduction", "any axis 0 (bool)", pm.size + c, lambda: tessera.any(tpm, axis=0),
