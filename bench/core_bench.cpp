@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
 
   std::printf("tessera compiler core benchmark: n = %lld float32, %d threads\n\n", (long long)n, threads);
   std::printf("| case | GB/s | ceiling GB/s | of ceiling |\n|---|---|---|---|\n");
-  std::printf("| copy (memcpy, ceiling for add) | %.1f | | |\n", copy_bw / 1e9);
+  std::printf("| copy (copy_bytes, ceiling for add) | %.1f | | |\n", copy_bw / 1e9);
   std::printf("| read (C++ sum loop, ceiling for sum) | %.1f | | |\n", read_bw / 1e9);
   std::printf("| add, contiguous kernel | %.1f | %.1f | %.0f%% |\n", add_bw / 1e9, copy_bw / 1e9, 100 * add_bw / copy_bw);
   std::printf("| add, strided kernel (any layout) | %.1f | %.1f | %.0f%% |\n", add_strided_bw / 1e9, copy_bw / 1e9,

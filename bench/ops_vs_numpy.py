@@ -1,7 +1,8 @@
 """Every operator family of tessera against NumPy on this machine, in one run.
 
 For each case: GB/s (bytes read + written) of tessera and NumPy on the same arrays, the
-ratio tessera / NumPy, and tessera against the copy bandwidth (memcpy on tessera's threads).
+ratio tessera / NumPy, and tessera against the copy bandwidth (bench_util.h copy_bytes: rep
+movsb on x86-64, on tessera's threads).
 
 Two cache states, both in every round of a case, because a 64 MB input is twice this VM's
 32 MB L3 and the state decides how much of it is read from DRAM:
@@ -55,7 +56,8 @@ class Read:
 
 
 class Copy:
-    """One memcpy of n float32 on the benchmark's threads, between buffers made once."""
+    """One copy (bench_util.h copy_bytes) of n float32 on the benchmark's threads, between
+    buffers made once."""
 
     def __init__(self, n, threads):
         self.src, self.dst = np.ones(n, np.float32), np.empty(n, np.float32)
