@@ -251,9 +251,15 @@ llvm::Value* Emitter::emit_binary(const ir::BinaryNode* op) {
       case BinaryOp::Mod: return narrow_half(emit_float_mod(t, wa, wb), t);
       case BinaryOp::Max:
       case BinaryOp::Min: {
-        // Max(a, b) = (a >= b || isnan(a)) ? a : b; Min likewise with <=.
-        llvm::Value* ordered = op->op == BinaryOp::Max ? b_.CreateFCmpOGE(wa, wb) : b_.CreateFCmpOLE(wa, wb);
-        return b_.CreateSelect(b_.CreateOr(ordered, b_.CreateFCmpUNO(wa, wa)), a, b);
+        // Max(a, b) = (a >= b || isnan(a)) ? a : b, written as isnan(b) ? b : (b > a ? b : a)
+        // (the same value, up to which NaN when both are NaN); Min likewise with <. The inner
+        // select is x86's maxps/minps, and a reduction's accumulator `a` feeds only it and the
+        // blend, not a compare and an or: a chain of two cheap steps per element.
+        llvm::Value* b_wins = op->op == BinaryOp::Max ? b_.CreateFCmpOGT(wb, wa) : b_.CreateFCmpOLT(wb, wa);
+        // The freeze (a no-op on values that are not poison) keeps the optimizer from merging
+        // the two selects into one select of an or, which undoes the above.
+        llvm::Value* pick = b_.CreateFreeze(b_.CreateSelect(b_wins, b, a));
+        return b_.CreateSelect(b_.CreateFCmpUNO(wb, wb), b, pick);
       }
       default: break;
     }
