@@ -76,54 +76,59 @@ std::vector<Tensor> sums(std::vector<Expr> shape, size_t rank, const std::vector
 
 BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, const BlockedTerms& terms,
                        const std::string& name, const std::vector<BlockedFold>& fold_terms,
-                       const RowLength& row_len) {
+                       const RowLength& row_len, SumLanes layout) {
   const size_t rank = kept_shape.size();
+  const bool blocks = layout == SumLanes::Float32Blocks;
+  const int64_t wide_lanes = blocks ? kWideLanes : kFloat64Lanes;
   const size_t count = terms(kept_shape, Expr(int64_t{0})).size();
   // The blocks and the terms after them fold as asked; the lanes of blocks add.
   std::vector<BlockedFold> folds = fold_terms, plain(count, BlockedFold::Sum);
   folds.resize(count, BlockedFold::Sum);
-  const Expr whole = floordiv(len, kBlock);  // the blocks' shape: the most any row has
-  // Per row: its whole blocks, then the float64 vectors of kWideLanes terms, then the rest.
+  // The blocks' shape: the most any row has (none in float64 lanes).
+  const Expr whole = blocks ? floordiv(len, kBlock) : Expr(int64_t{0});
+  // Per row: its whole blocks, then the float64 vectors of wide_lanes terms, then the rest.
   struct Parts {
     Expr whole, vectors, singles;
   };
   auto parts = [&](const std::vector<Expr>& kept) {
     Expr m = row_len ? row_len(kept) : len;
     // (min: bound inference then sees that a row's blocks are among the stage's.)
-    Expr w = row_len ? ir::min(floordiv(m, kBlock), whole) : whole, rest = m - w * kBlock, v = floordiv(rest, kWideLanes);
-    return Parts{w, v, rest - v * kWideLanes};
+    Expr w = row_len ? ir::min(floordiv(m, kBlock), whole) : whole, rest = m - w * kBlock, v = floordiv(rest, wide_lanes);
+    return Parts{w, v, rest - v * wide_lanes};
   };
   using Axes = std::vector<ir::IterVar>;
   BlockedSum b;
-  b.blocks = sums(with(kept_shape, {whole, Expr(kBlockLanes)}), rank, folds, name + ".blocks",
+  if (blocks) {
+    b.blocks = sums(with(kept_shape, {whole, Expr(kBlockLanes)}), rank, folds, name + ".blocks",
+                    [&](const std::vector<Expr>& kept, const std::vector<Var>& rest) {
+                      ir::IterVar j = te::reduce_axis(0, Expr(kBlockSteps), "j");
+                      Expr pos = rest[0] * kBlock + j->var * kBlockLanes + rest[1];
+                      return std::pair{cast_all(kF32, terms(kept, pos)), Axes{j}};
+                    },
+                    -0.0);
+    // The blocks' lanes q, q + kWideLanes, ... into lane q.
+    b.wide = sums(with(kept_shape, {Expr(kWideLanes)}), rank, plain, name + ".wide",
                   [&](const std::vector<Expr>& kept, const std::vector<Var>& rest) {
-                    ir::IterVar j = te::reduce_axis(0, Expr(kBlockSteps), "j");
-                    Expr pos = rest[0] * kBlock + j->var * kBlockLanes + rest[1];
-                    return std::pair{cast_all(kF32, terms(kept, pos)), Axes{j}};
-                  },
-                  -0.0);
-  // The blocks' lanes q, q + kWideLanes, ... into lane q.
-  b.wide = sums(with(kept_shape, {Expr(kWideLanes)}), rank, plain, name + ".wide",
-                [&](const std::vector<Expr>& kept, const std::vector<Var>& rest) {
-                  ir::IterVar blk = te::reduce_axis(0, parts(kept).whole, "b");
-                  ir::IterVar r = te::reduce_axis(0, Expr(kBlockLanes / kWideLanes), "r");
-                  std::vector<Expr> values;
-                  for (const Tensor& t : b.blocks)
-                    values.push_back(ir::cast(kF64, t(with(kept, {blk->var, r->var * kWideLanes + rest[0]}))));
-                  return std::pair{values, Axes{blk, r}};
-                });
-  // After the whole blocks: float64 vectors of kWideLanes terms, then single terms.
-  b.tail_wide = sums(with(kept_shape, {Expr(kWideLanes)}), rank, folds, name + ".tail_wide",
+                    ir::IterVar blk = te::reduce_axis(0, parts(kept).whole, "b");
+                    ir::IterVar r = te::reduce_axis(0, Expr(kBlockLanes / kWideLanes), "r");
+                    std::vector<Expr> values;
+                    for (const Tensor& t : b.blocks)
+                      values.push_back(ir::cast(kF64, t(with(kept, {blk->var, r->var * kWideLanes + rest[0]}))));
+                    return std::pair{values, Axes{blk, r}};
+                  });
+  }
+  // After the whole blocks: float64 vectors of wide_lanes terms, then single terms.
+  b.tail_wide = sums(with(kept_shape, {Expr(wide_lanes)}), rank, folds, name + ".tail_wide",
                      [&](const std::vector<Expr>& kept, const std::vector<Var>& rest) {
                        Parts p = parts(kept);
                        ir::IterVar t = te::reduce_axis(0, p.vectors, "t");
-                       Expr pos = p.whole * kBlock + t->var * kWideLanes + rest[0];
+                       Expr pos = p.whole * kBlock + t->var * wide_lanes + rest[0];
                        return std::pair{cast_all(kF64, terms(kept, pos)), Axes{t}};
                      });
   b.tail = sums(kept_shape, rank, folds, name + ".tail", [&](const std::vector<Expr>& kept, const std::vector<Var>&) {
     Parts p = parts(kept);
     ir::IterVar t = te::reduce_axis(0, p.singles, "t");
-    Expr pos = p.whole * kBlock + p.vectors * kWideLanes + t->var;
+    Expr pos = p.whole * kBlock + p.vectors * wide_lanes + t->var;
     return std::pair{cast_all(kF64, terms(kept, pos)), Axes{t}};
   });
   b.total = te::compute_multi(
@@ -132,8 +137,10 @@ BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, con
         std::vector<Expr> kept = kept_of(idx, rank), values;
         for (size_t i = 0; i < count; ++i) {
           std::vector<Expr> lanes;
-          for (int64_t q = 0; q < kWideLanes; ++q)
-            lanes.push_back(b.wide[i](with(kept, {Expr(q)})) + b.tail_wide[i](with(kept, {Expr(q)})));
+          for (int64_t q = 0; q < wide_lanes; ++q) {
+            Expr lane = b.tail_wide[i](with(kept, {Expr(q)}));
+            lanes.push_back(blocks ? b.wide[i](with(kept, {Expr(q % kWideLanes)})) + lane : lane);
+          }
           values.push_back(tree_sum(lanes));
         }
         return values;
@@ -145,7 +152,9 @@ BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, con
 void schedule_blocked_sum(schedule::Schedule& s, const BlockedSum& b, const schedule::Stage& at,
                           const ir::IterVar& axis) {
   for (const Tensor& t : {b.total[0], b.tail[0]}) s[t].compute_at(at, axis).set_scope("local");
-  for (const Tensor& wide : {b.wide[0], b.tail_wide[0]}) {
+  std::vector<Tensor> wide_stages = {b.tail_wide[0]};
+  if (!b.blocks.empty()) wide_stages.push_back(b.wide[0]);
+  for (const Tensor& wide : wide_stages) {
     // (kept..., [block], steps, lanes): vector steps over the float64 lanes.
     schedule::Stage ws = s[wide];
     ws.compute_at(at, axis).set_scope("local");
@@ -155,6 +164,7 @@ void schedule_blocked_sum(schedule::Schedule& s, const BlockedSum& b, const sche
     order.push_back(wa.back());
     ws.reorder(order).vectorize(wa.back());
   }
+  if (b.blocks.empty()) return;
   // A block's float32 lanes are computed inside the loop over blocks, and widened at once.
   schedule::Stage ws = s[b.wide[0]];
   ws.unroll(ws.reduce_axis()[1]);
@@ -180,8 +190,9 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // Error bound of blocked_var (u = 2^-24, the float32 unit roundoff; rho as in the header).
 // With d_i = fl(x_i - c) = (x_i - c)(1 + a_i), |a_i| <= u, the pass computes M2 of the
 // data c + d_i, which moved each x_i by at most u |x_i - c|: a relative change of M2 of at
-// most 2u sqrt(1 + rho) (Cauchy-Schwarz; sum (x_i - c)^2 = M2 (1 + rho)). The blocks' lanes
-// fold kBlockSteps = 8 terms in float32, float64 afterwards, so Q (positive terms) is good
+// most 2u sqrt(1 + rho) (Cauchy-Schwarz; sum (x_i - c)^2 = M2 (1 + rho)). The sums now run
+// in float64 lanes; the rest of this bound is the one for float32 blocks, which covers them:
+// with kBlockSteps = 8 terms per lane in float32, Q (positive terms) is good
 // to 8u Q = 8u M2 (1 + rho), and S to 8u sum |d_i| <= 8u sqrt(n Q); then S^2 / n errs by
 // 2 |S / n| 8u sqrt(n Q) = 16u M2 sqrt(rho (1 + rho)). Kept where rho <= 1/2 (as computed;
 // the true rho differs by O(u)): at most (2.5 + 12 + 14)u, about 14 float32 eps in the
@@ -218,7 +229,7 @@ BlockedVar blocked_var(const std::vector<Expr>& kept_shape, const Expr& len, con
     };
   };
   const std::vector<BlockedFold> folds = {BlockedFold::Sum, BlockedFold::Square};
-  v.first = blocked_sum(kept_shape, len, about(v.shift), "var.first", folds);
+  v.first = blocked_sum(kept_shape, len, about(v.shift), "var.first", folds, nullptr, SumLanes::Float64);
   // Far: the computed rho = (S^2 / n) / (Q - S^2 / n) above kMaxShiftRatio (false for NaN).
   auto far = [&, first = v.first](const std::vector<Expr>& k) {
     Expr s1 = first.value(k, 0), q1 = first.value(k, 1);
@@ -235,7 +246,7 @@ BlockedVar blocked_var(const std::vector<Expr>& kept_shape, const Expr& len, con
       kept_shape, [&](const std::vector<Var>& idx) { return ir::select(far(kept(idx)), len, ir::make_zero(len.type())); },
       "var.len2");
   v.second = blocked_sum(kept_shape, len, about(v.shift2), "var.second", folds,
-                         [len2 = v.len2](const std::vector<Expr>& k) { return len2(k); });
+                         [len2 = v.len2](const std::vector<Expr>& k) { return len2(k); }, SumLanes::Float64);
   return v;
 }
 

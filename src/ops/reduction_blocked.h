@@ -36,11 +36,20 @@ constexpr int64_t kWideLanes = 8;    // float64 lanes the blocks are added into
 struct BlockedSum {
   std::vector<te::Tensor> blocks;     // [kept..., len / B, kBlockLanes] float32: whole blocks
   std::vector<te::Tensor> wide;       // [kept..., kWideLanes] float64: the blocks' lanes added
-  std::vector<te::Tensor> tail_wide;  // [kept..., kWideLanes] float64: the terms after them
-  std::vector<te::Tensor> tail;       // [kept...] float64: the last (len - whole) % kWideLanes
+  std::vector<te::Tensor> tail_wide;  // [kept..., W] float64: the terms after them (W lanes)
+  std::vector<te::Tensor> tail;       // [kept...] float64: the last (len - whole) % W
+  // (In float64 lanes, SumLanes::Float64, there are no blocks: blocks and wide are empty,
+  // tail_wide adds all but the last len % W terms, and W is kFloat64Lanes.)
   std::vector<te::Tensor> total;      // [kept...] float64: the lanes added (pairwise)
   Expr value(const std::vector<Expr>& kept, size_t i = 0) const { return total[i](kept) + tail[i](kept); }
 };
+
+// Where the terms are added: in float32 blocks (above), or every term widened and added in
+// float64 lanes, kFloat64Lanes of them (four AVX-512 vectors, so the additions do not wait
+// on one another). The float64 lanes cost a conversion per term, but the loop is simpler;
+// var/std take them (see BlockedVar).
+enum class SumLanes : uint8_t { Float32Blocks, Float64 };
+constexpr int64_t kFloat64Lanes = 16;
 
 // How a term is added into its float32 block lanes: Sum, or Square (the term's square, by a
 // fused multiply-add: one rounding). Terms after the whole blocks are added (or squared) in
@@ -55,7 +64,7 @@ using BlockedTerms = std::function<std::vector<Expr>(const std::vector<Expr>& ke
 using RowLength = std::function<Expr(const std::vector<Expr>& kept)>;
 BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, const BlockedTerms& terms,
                        const std::string& name, const std::vector<BlockedFold>& folds = {},
-                       const RowLength& row_len = nullptr);
+                       const RowLength& row_len = nullptr, SumLanes lanes = SumLanes::Float32Blocks);
 
 // Computes the sum's stages at loop `axis` of stage `at` (the caller's loop over rows,
 // where every kept index is fixed), in local memory.
@@ -71,16 +80,18 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // most rows. (The two-pass algorithm, the mean and then the squares about it, reads each
 // row twice, and its second pass, from L1, cost about as much as the first.) The pass is
 // shifted by c, a float32 estimate of the mean (the mean of the row's first kShiftTerms
-// elements), and adds S = sum(x - c) and Q = sum((x - c)^2) side by side as blocked sums:
-// per element one load, one subtraction, one addition and one fused multiply-add. Then
-// M2 = Q - S^2 / n. Its error grows with rho = (mean - c)^2 / var (bound in
+// elements), and adds S = sum(x - c) and Q = sum((x - c)^2) side by side in float64 lanes
+// (SumLanes::Float64): per element one float32 subtraction, a conversion, an addition and
+// a fused multiply-add. Then M2 = Q - S^2 / n. Its error grows with rho = (mean - c)^2 / var (bound in
 // reduction_blocked.cpp), which the pass measures: rho = (S^2 / n) / M2. Where it exceeds
 // kMaxShiftRatio, a second pass adds S and Q about c2 = float32(c + S / n), the mean to a
 // float32 rounding, as the two-pass algorithm would; elsewhere that pass's loops run zero
 // times. Rows of independent data take the second pass about 5% of the time (|z| > 2 for
-// the mean of 8 elements); sorted rows always do. Measured 2026-11-24: in cache (1024 x
-// 1024, one thread) 0.10 ns per element against 0.095 for sum (was 0.18); 4096 x 4096 on
-// two threads 26 GB/s against sum's 28 (was 22).
+// the mean of 8 elements); sorted rows always do. Measured 2026-11-24 on a Zen 4 VM, in
+// float32 blocks: in cache (1024 x 1024, one thread) 0.10 ns per element against 0.095 for
+// sum (the two-pass algorithm: 0.18); 4096 x 4096 on two threads 26 GB/s against sum's 28
+// (two-pass: 22). On a Zen 5 VM (2026-11-24, bench/results/2026-11-24-vm-s9-notes.md) the
+// float32 blocks read rows from memory at 80-85% of sum's speed and float64 lanes at 95-100%.
 constexpr int64_t kShiftTerms = 8;
 constexpr double kMaxShiftRatio = 0.5;
 
