@@ -209,8 +209,16 @@ class TransposeLaneTiles : public IRMutator {
     if (!strided || !unit) return Stmt();
 
     const Var& v = loop->var;
+    // The tiles start at a multiple of L when the loop starts at a constant (a scan's loop
+    // starts at 1, its first column split off): their vectors are then as aligned as the
+    // rows, which streaming stores need. The iterations before run as they were.
+    // (count may be negative when the loop is shorter than the head: then no tile runs and
+    // neither does the rest.)
+    int64_t head = 0;
+    if (const int64_t* m = as_const_int(loop->min)) head = (lanes - *m % lanes) % lanes;
+    const Expr start = simplify(loop->min + index(head)), count = simplify(loop->extent - index(head));
     const Var t(v->name + ".tile", v.type());
-    const Expr first = simplify(loop->min + t * index(lanes));
+    const Expr first = simplify(start + t * index(lanes));
     auto at_first = [&](const Expr& e) { return simplify(substitute(e, VarMap{{v.get(), first}})); };
     // Loads: the L rows of each access, then its L columns.
     std::vector<std::pair<Var, Expr>> lets;
@@ -256,12 +264,16 @@ class TransposeLaneTiles : public IRMutator {
                                          {contiguous(at_first(a.base + a.stride * index(k)), lanes)}, store->hint));
       steps.push_back(wrap(kept, SeqNode::make(std::move(writes))));
     }
-    const Expr tiles = simplify(loop->extent / index(lanes));
+    const Expr tiles = simplify(max(count, index(0)) / index(lanes));
     Stmt tiled = ForNode::make(t, index(0), tiles, ForKind::Serial, wrap(lets, SeqNode::make(std::move(steps))));
     for (const auto& [store, tile] : results) tiled = AllocateNode::make(tile, tiled);
     const Expr done = simplify(tiles * index(lanes));
-    Stmt rest = ForNode::make(v, simplify(loop->min + done), simplify(loop->extent - done), ForKind::Serial, loop->body);
+    Stmt rest = ForNode::make(v, simplify(start + done), simplify(count - done), ForKind::Serial, loop->body);
     Stmt both = SeqNode::make({tiled, rest});
+    if (head > 0) {
+      Stmt before = ForNode::make(v, loop->min, simplify(min(loop->extent, index(head))), ForKind::Serial, loop->body);
+      both = SeqNode::make({before, both});
+    }
     return can_prove(unit_steps) ? both : IfThenElseNode::make(unit_steps, both, original);
   }
 };

@@ -44,6 +44,22 @@ TEST(TransposeLaneTiles, LoweredScanTransposesTiles) {
   EXPECT_TRUE(holds(text, "out.tile[16]")) << text;
   // Contiguous steps along the scan are checked at run time; otherwise the gathers stay.
   EXPECT_TRUE(holds(text, "x.stride1 == 1 && out.stride1 == 1")) << text;
+  // The scan's loop starts at column 1 (column 0 is split off): columns 1 to 3 run before
+  // the tiles, which start at column 4, so that their rows' vectors are aligned as the rows
+  // are (and may stream).
+  EXPECT_TRUE(holds(text, "for i1 in [1, 1 + min(len - 1, 3)):")) << text;
+  EXPECT_TRUE(holds(text, "x[ramp(i0.outer * x.stride0 * 4 + i1.tile * 4 + 4, 1, 4)]")) << text;
+}
+
+// With streaming stores asked for (as cumulative_sum's Lanes mode does), the tiles' row
+// stores are provably aligned once the row stride is checked, so they stream: before the
+// tiles started at column 4 they started at column 1, and no store could.
+TEST(TransposeLaneTiles, TileStoresStream) {
+  LaneScan scan(4, Rows::Vectorized);
+  scan.s[scan.out].stream_stores();
+  const std::string text = lowered(scan);
+  EXPECT_TRUE(holds(text, "streaming out[ramp(i0.outer * out.stride0 * 4 + i1.tile * 4 + 4, 1, 4)]")) << text;
+  EXPECT_TRUE(holds(text, "out.stride0 % 4 == 0")) << text;
 }
 
 // The carried rows unrolled (Rows mode): no vectors across rows, nothing to transpose.
