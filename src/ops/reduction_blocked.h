@@ -91,7 +91,8 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // float32 blocks: in cache (1024 x 1024, one thread) 0.10 ns per element against 0.095 for
 // sum (the two-pass algorithm: 0.18); 4096 x 4096 on two threads 26 GB/s against sum's 28
 // (two-pass: 22). On a Zen 5 VM (2026-11-24, bench/results/2026-11-24-vm-s9-notes.md) the
-// float32 blocks read rows from memory at 80-85% of sum's speed and float64 lanes at 95-100%.
+// float32 blocks read rows of 4096 from memory at about 80% of sum's speed and float64 lanes
+// at 88-96% (rows of 1024 stay slower: each row's sums wait on its first load; see there).
 constexpr int64_t kShiftTerms = 8;
 constexpr double kMaxShiftRatio = 0.5;
 
