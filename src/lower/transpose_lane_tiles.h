@@ -24,11 +24,13 @@
 //   tile before its stores and the stores after its loads keeps every value (an output that
 //   may overlap an input is copied by the operator before the kernel runs);
 // - some lane stride is not provably 1 (contiguous lanes need no transpose).
-// It becomes
+// It becomes, with h = 0, or when min is a constant the h < L steps up to a multiple of L
+// (so that the tiles' vectors are as aligned as the rows, which streaming stores need):
 //   if every step == 1 (checked at run time unless proved):
+//     for v in [min, min + min(extent, h)): the body (the first columns)
 //     allocate the result tiles (local)
-//       for t in [0, extent / L): the tile at v = min + t * L
-//     for v in [min + extent / L * L, min + extent): the body (the last columns)
+//       for t in [0, max(extent - h, 0) / L): the tile at v = min + h + t * L
+//     for v after the last tile, to min + extent: the body (the last columns)
 //   else: the loop unchanged
 // CPU only: runs after vectorize_loops and before unroll_loops.
 #pragma once
