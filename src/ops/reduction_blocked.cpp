@@ -139,7 +139,7 @@ BlockedSum blocked_sum(const std::vector<Expr>& kept_shape, const Expr& len, con
           std::vector<Expr> lanes;
           for (int64_t q = 0; q < wide_lanes; ++q) {
             Expr lane = b.tail_wide[i](with(kept, {Expr(q)}));
-            lanes.push_back(blocks ? b.wide[i](with(kept, {Expr(q % kWideLanes)})) + lane : lane);
+            lanes.push_back(blocks ? b.wide[i](with(kept, {Expr(q)})) + lane : lane);
           }
           values.push_back(tree_sum(lanes));
         }
@@ -190,10 +190,11 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // Error bound of blocked_var (u = 2^-24, the float32 unit roundoff; rho as in the header).
 // With d_i = fl(x_i - c) = (x_i - c)(1 + a_i), |a_i| <= u, the pass computes M2 of the
 // data c + d_i, which moved each x_i by at most u |x_i - c|: a relative change of M2 of at
-// most 2u sqrt(1 + rho) (Cauchy-Schwarz; sum (x_i - c)^2 = M2 (1 + rho)). The sums now run
-// in float64 lanes; the rest of this bound is the one for float32 blocks, which covers them:
-// with kBlockSteps = 8 terms per lane in float32, Q (positive terms) is good
-// to 8u Q = 8u M2 (1 + rho), and S to 8u sum |d_i| <= 8u sqrt(n Q); then S^2 / n errs by
+// most 2u sqrt(1 + rho) (Cauchy-Schwarz; sum (x_i - c)^2 = M2 (1 + rho)). The sums run in
+// float64 lanes, whose roundings are far below those of float32 blocks; the bound below is
+// the looser one for blocks (kBlockSteps = 8 terms per lane in float32), which covers them:
+// Q (positive terms) is good to 8u Q = 8u M2 (1 + rho), and S to 8u sum |d_i| <=
+// 8u sqrt(n Q); then S^2 / n errs by
 // 2 |S / n| 8u sqrt(n Q) = 16u M2 sqrt(rho (1 + rho)). Kept where rho <= 1/2 (as computed;
 // the true rho differs by O(u)): at most (2.5 + 12 + 14)u, about 14 float32 eps in the
 // worst case, and far less in practice (the roundings are not all of one sign: measured

@@ -45,8 +45,8 @@ struct BlockedSum {
 };
 
 // Where the terms are added: in float32 blocks (above), or every term widened and added in
-// float64 lanes, kFloat64Lanes of them (four AVX-512 vectors, so the additions do not wait
-// on one another). The float64 lanes cost a conversion per term, but the loop is simpler;
+// float64 lanes, kFloat64Lanes of them (two AVX-512 vectors, so that consecutive additions
+// do not wait on one another). The float64 lanes cost a conversion per term, but the loop is simpler;
 // var/std take them (see BlockedVar).
 enum class SumLanes : uint8_t { Float32Blocks, Float64 };
 constexpr int64_t kFloat64Lanes = 16;
@@ -82,9 +82,9 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // shifted by c, a float32 estimate of the mean (the mean of the row's first kShiftTerms
 // elements), and adds S = sum(x - c) and Q = sum((x - c)^2) side by side in float64 lanes
 // (SumLanes::Float64): per element one float32 subtraction, a conversion, an addition and
-// a fused multiply-add. Then M2 = Q - S^2 / n. Its error grows with rho = (mean - c)^2 / var (bound in
-// reduction_blocked.cpp), which the pass measures: rho = (S^2 / n) / M2. Where it exceeds
-// kMaxShiftRatio, a second pass adds S and Q about c2 = float32(c + S / n), the mean to a
+// a fused multiply-add. Then M2 = Q - S^2 / n. Its error grows with
+// rho = (mean - c)^2 / var (bound in reduction_blocked.cpp), which the pass measures:
+// rho = (S^2 / n) / M2. Where it exceeds kMaxShiftRatio, a second pass adds S and Q about c2 = float32(c + S / n), the mean to a
 // float32 rounding, as the two-pass algorithm would; elsewhere that pass's loops run zero
 // times. Rows of independent data take the second pass about 5% of the time (|z| > 2 for
 // the mean of 8 elements); sorted rows always do. Measured 2026-11-24 on a Zen 4 VM, in

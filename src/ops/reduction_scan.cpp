@@ -38,9 +38,8 @@
 // Stores: the Rows stores are scalar (streaming needs whole vectors), and Vector reads the
 // previous row back from the output, which must not sit in a write-combining buffer, so
 // both stay normal; the Lanes stores may stream (Stage::stream_stores): transpose_lane_tiles
-// starts the tiles at column 4, so that their stores are aligned (before 2026-11-24 they
-// started at column 1 and none streamed; streaming took a 4096 x 4096 float32 scan from 25
-// to 32 GB/s on one thread of a Zen 5 VM, and from 66-69% to 85% of copy on two).
+// starts the tiles at a multiple of 4 columns, so that their stores are aligned
+// (bench/results/2026-11-24-vm-s9-notes.md, section 3, measures what streaming gives).
 #include <cstring>
 
 #include "ops/kernel_cache.h"
