@@ -110,7 +110,8 @@ class Printer {
       case StmtKind::For: return print_for(s.as<ForNode>(), indent);
       case StmtKind::Store: {
         const auto* op = s.as<StoreNode>();
-        return line(indent, cat({op->hint == StoreHint::Streaming ? "streaming " : "", buffer(op->buffer.get()), "[",
+        const std::string hint = op->hint == StoreHint::Normal ? "" : std::string(to_string(op->hint)) + " ";
+        return line(indent, cat({hint, buffer(op->buffer.get()), "[",
                                   list(op->indices), "] = ", expr(op->value)}));
       }
       case StmtKind::Seq: {

@@ -49,6 +49,7 @@ const char* to_string(StoreHint h) {
   switch (h) {
     case StoreHint::Normal: return "normal";
     case StoreHint::Streaming: return "streaming";
+    case StoreHint::StreamingLines: return "streaming lines";
   }
   return "?";
 }

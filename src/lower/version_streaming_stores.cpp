@@ -15,16 +15,17 @@ namespace {
 
 using namespace ir;
 
-constexpr int64_t kAlignmentBytes = 16;
+constexpr int64_t kPieceBytes = 16;  // what a Streaming store needs
+constexpr int64_t kLineBytes = 64;   // what a StreamingLines store needs
 
-// Elements per 16 bytes (1 for wider elements).
-int64_t alignment_elems(const BufferNode& b) { return std::max<int64_t>(1, kAlignmentBytes / b.dtype.bytes()); }
+// Elements per `bytes` (1 for wider elements).
+int64_t alignment_elems(const BufferNode& b, int64_t bytes) { return std::max<int64_t>(1, bytes / b.dtype.bytes()); }
 
 bool has_streaming_store(const Stmt& s) {
   struct Finder : IRVisitor {
     bool found = false;
     void visit_store(const StoreNode* op) override {
-      found = found || op->hint == StoreHint::Streaming;
+      found = found || op->hint != StoreHint::Normal;
       IRVisitor::visit_store(op);
     }
   } f;
@@ -72,10 +73,10 @@ class Divisors {
   std::map<const VarNode*, int64_t> known_;
 };
 
-// Run-time facts that make every row of buffer b start 16-byte aligned, given aligned
-// data: the outer strides, or for a compact buffer its innermost extent (every outer
-// compact stride is a multiple of it), are multiples of alignment_elems(b). Only
-// variables are checked; the proof handles constant strides by itself.
+// Run-time facts that make every row of buffer b start aligned, given aligned data: the
+// outer strides, or for a compact buffer its innermost extent (every outer compact stride
+// is a multiple of it), are multiples of alignment_elems(b, bytes). Only variables are
+// checked; the proof handles constant strides by itself.
 std::vector<Expr> row_alignment_terms(const BufferNode& b) {
   std::vector<Expr> terms;
   if (b.shape.size() < 2) return terms;
@@ -90,39 +91,49 @@ std::vector<Expr> row_alignment_terms(const BufferNode& b) {
   return terms;
 }
 
-// The run-time condition under which b's stores may stream.
-Expr streaming_condition(const BufferNode& b) {
+// The run-time condition under which b's stores may stream from `align`-byte boundaries.
+Expr streaming_condition(const BufferNode& b, int64_t align) {
   Expr bytes = make_const(DataType::Int(64), int64_t{b.dtype.bytes()});
   for (const Expr& e : b.shape) bytes = bytes * cast(DataType::Int(64), e);
   Expr threshold = CallNode::make(DataType::Int(64), Intrinsic::StreamingStoreBytes, {});
   Expr address = CallNode::make(DataType::Int(64), Intrinsic::Reinterpret, {b.data});
-  Expr cond = bytes >= threshold && (address % kAlignmentBytes) == int64_t{0};
-  for (const Expr& t : row_alignment_terms(b)) cond = cond && (t % alignment_elems(b)) == int64_t{0};
+  Expr cond = bytes >= threshold && (address % align) == int64_t{0};
+  for (const Expr& t : row_alignment_terms(b)) cond = cond && (t % alignment_elems(b, align)) == int64_t{0};
   return cond;
 }
 
 Stmt fence() { return EvaluateNode::make(CallNode::make(DataType::Int(32), Intrinsic::StoreFence, {})); }
 
-// Rewrites the hints of one nest: `streaming` keeps the provable Streaming stores (and
-// fences parallel iterations that stream), otherwise every store turns Normal.
+// The alignment a nest's streaming copy assumes of each streamed buffer's data and rows:
+// none (every store turns Normal), 16 bytes (Streaming stores of 16-byte pieces), or 64
+// (besides, StreamingLines stores of whole cache lines).
+enum class Tier { None, Pieces, Lines };
+
+int64_t tier_bytes(Tier t) { return t == Tier::Lines ? kLineBytes : kPieceBytes; }
+
+// Rewrites the hints of one nest for a tier: keeps the Streaming stores it can prove (and
+// fences parallel iterations that stream), upgrades them to StreamingLines where the Lines
+// tier proves whole aligned lines, turns the rest Normal.
 class RewriteHints : public IRMutator {
  public:
-  RewriteHints(bool streaming, Divisors divisors) : streaming_(streaming), divisors_(std::move(divisors)) {}
+  RewriteHints(Tier tier, Divisors divisors) : tier_(tier), divisors_(std::move(divisors)) {}
 
-  // Buffers whose stores kept their hint.
-  const std::vector<const BufferNode*>& streamed() const { return streamed_; }
+  // Buffers whose stores kept a streaming hint, each with the alignment it needs.
+  const std::vector<std::pair<const BufferNode*, int64_t>>& streamed() const { return streamed_; }
+  bool any_lines() const { return any_lines_; }
 
  protected:
   Stmt mutate_store(const StoreNode* op, const Stmt& self) override {
-    if (op->hint != StoreHint::Streaming) return IRMutator::mutate_store(op, self);
+    if (op->hint == StoreHint::Normal) return IRMutator::mutate_store(op, self);
     Stmt s = IRMutator::mutate_store(op, self);
     const auto* st = s.as<StoreNode>();
-    if (streaming_ && provable(*st)) {
-      if (std::find(streamed_.begin(), streamed_.end(), st->buffer.get()) == streamed_.end())
-        streamed_.push_back(st->buffer.get());
-      return s;
-    }
-    return StoreNode::make(Buffer(st->buffer), st->value, st->indices, StoreHint::Normal);
+    StoreHint hint = StoreHint::Normal;
+    if (tier_ == Tier::Lines && provable(*st, kLineBytes)) hint = StoreHint::StreamingLines;
+    else if (tier_ != Tier::None && provable(*st, kPieceBytes)) hint = StoreHint::Streaming;
+    if (hint == StoreHint::Normal) return StoreNode::make(Buffer(st->buffer), st->value, st->indices, hint);
+    note_streamed(st->buffer.get(), hint == StoreHint::StreamingLines ? kLineBytes : kPieceBytes);
+    any_lines_ = any_lines_ || hint == StoreHint::StreamingLines;
+    return hint == st->hint ? s : StoreNode::make(Buffer(st->buffer), st->value, st->indices, hint);
   }
 
   Stmt mutate_let_stmt(const LetStmtNode* op, const Stmt& self) override {
@@ -134,7 +145,7 @@ class RewriteHints : public IRMutator {
 
   Stmt mutate_for(const ForNode* op, const Stmt& self) override {
     Stmt s = IRMutator::mutate_for(op, self);
-    if (!streaming_ || op->for_kind != ForKind::Parallel || !has_streaming_store(s)) return s;
+    if (tier_ == Tier::None || op->for_kind != ForKind::Parallel || !has_streaming_store(s)) return s;
     const auto* f = s.as<ForNode>();
     // Each iteration may run on another thread: its streaming stores must be visible
     // before the runtime reports the loop done.
@@ -142,23 +153,33 @@ class RewriteHints : public IRMutator {
   }
 
  private:
-  // A dense vector of whole 16-byte pieces starting at a multiple of 16 bytes, given the
-  // buffer's data and rows are 16-byte aligned.
-  bool provable(const StoreNode& st) {
+  // A dense vector of whole `align`-byte pieces starting at a multiple of `align` bytes,
+  // given the buffer's data and rows are aligned as the tier assumes.
+  bool provable(const StoreNode& st, int64_t align) {
     const BufferNode& b = *st.buffer;
     int lanes = st.value.type().lanes;
     if (lanes < 2 || st.indices.size() != 1) return false;
-    if ((int64_t{lanes} * b.dtype.bytes()) % kAlignmentBytes != 0) return false;
+    if ((int64_t{lanes} * b.dtype.bytes()) % align != 0) return false;
     const auto* ramp = st.indices[0].as<RampNode>();
     if (!ramp || !is_const_int(ramp->stride, 1)) return false;
     Divisors facts = divisors_;
-    for (const Expr& t : row_alignment_terms(b)) facts.set(t.as<VarNode>(), alignment_elems(b));
-    return facts.multiple(ramp->base, alignment_elems(b));
+    for (const Expr& t : row_alignment_terms(b)) facts.set(t.as<VarNode>(), alignment_elems(b, tier_bytes(tier_)));
+    return facts.multiple(ramp->base, alignment_elems(b, align));
   }
 
-  bool streaming_;
+  void note_streamed(const BufferNode* b, int64_t align) {
+    for (auto& [buffer, need] : streamed_)
+      if (buffer == b) {
+        need = std::max(need, align);
+        return;
+      }
+    streamed_.emplace_back(b, align);
+  }
+
+  Tier tier_;
   Divisors divisors_;
-  std::vector<const BufferNode*> streamed_;
+  std::vector<std::pair<const BufferNode*, int64_t>> streamed_;
+  bool any_lines_ = false;
 };
 
 // Finds the loop nests below the kernel's top-level statements and versions each one;
@@ -168,14 +189,19 @@ class Versioner : public IRMutator {
  protected:
   Stmt mutate_for(const ForNode*, const Stmt& self) override {
     if (!has_streaming_store(self)) return self;
-    RewriteHints fast(true, divisors_);
-    Stmt fast_nest = fast.mutate(self);
-    Stmt slow_nest = RewriteHints(false, divisors_).mutate(self);
-    if (fast.streamed().empty()) return slow_nest;
-    Expr cond;
-    for (const BufferNode* b : fast.streamed())
-      cond = cond.defined() ? cond && streaming_condition(*b) : streaming_condition(*b);
-    return remember({cond, {fast_nest}, {slow_nest}, Stmt()});
+    Version v;
+    for (Tier tier : {Tier::Lines, Tier::Pieces}) {
+      RewriteHints fast(tier, divisors_);
+      Stmt nest = fast.mutate(self);
+      if (fast.streamed().empty() || (tier == Tier::Lines && !fast.any_lines())) continue;
+      Expr cond;
+      for (const auto& [b, align] : fast.streamed())
+        cond = cond.defined() ? cond && streaming_condition(*b, align) : streaming_condition(*b, align);
+      v.tiers.push_back({cond, {nest}});
+    }
+    v.slow = {RewriteHints(Tier::None, divisors_).mutate(self)};
+    if (v.tiers.empty()) return v.slow[0];
+    return remember(std::move(v));
   }
 
   Stmt mutate_seq(const SeqNode* op, const Stmt& self) override {
@@ -187,9 +213,10 @@ class Versioner : public IRMutator {
     for (const Stmt& x : seq->seq) {
       const Version* prev = out.empty() ? nullptr : find(out.back());
       const Version* cur = find(x);
-      if (prev && cur && equal(prev->cond, cur->cond)) {
+      if (prev && cur && same_conditions(*prev, *cur)) {
         Version joined = *prev;
-        joined.fast.insert(joined.fast.end(), cur->fast.begin(), cur->fast.end());
+        for (size_t t = 0; t < joined.tiers.size(); ++t)
+          joined.tiers[t].body.insert(joined.tiers[t].body.end(), cur->tiers[t].body.begin(), cur->tiers[t].body.end());
         joined.slow.insert(joined.slow.end(), cur->slow.begin(), cur->slow.end());
         out.back() = remember(std::move(joined));
         merged = true;
@@ -201,7 +228,7 @@ class Versioner : public IRMutator {
   }
 
   Stmt mutate_store(const StoreNode* op, const Stmt& self) override {  // outside any loop
-    if (op->hint != StoreHint::Streaming) return self;
+    if (op->hint == StoreHint::Normal) return self;
     return StoreNode::make(Buffer(op->buffer), op->value, op->indices, StoreHint::Normal);
   }
 
@@ -213,17 +240,32 @@ class Versioner : public IRMutator {
   }
 
  private:
-  struct Version {
+  struct Branch {
     Expr cond;
-    std::vector<Stmt> fast, slow;
+    std::vector<Stmt> body;
+  };
+  struct Version {
+    std::vector<Branch> tiers;  // the Lines tier first, where there is one
+    std::vector<Stmt> slow;
     Stmt branch;  // the If made from them: holding it keeps its address a unique key
   };
 
-  // if (cond) { fast...; store_fence() } else { slow... }, remembered for merging.
+  static bool same_conditions(const Version& a, const Version& b) {
+    if (a.tiers.size() != b.tiers.size()) return false;
+    for (size_t t = 0; t < a.tiers.size(); ++t)
+      if (!equal(a.tiers[t].cond, b.tiers[t].cond)) return false;
+    return true;
+  }
+
+  // if (cond1) { tier1...; store_fence() } else if (cond2) { ... } else { slow... },
+  // remembered for merging.
   Stmt remember(Version v) {
-    std::vector<Stmt> fast = v.fast;
-    fast.push_back(fence());
-    Stmt s = IfThenElseNode::make(v.cond, SeqNode::make(fast), SeqNode::make(v.slow));
+    Stmt s = SeqNode::make(v.slow);
+    for (auto t = v.tiers.rbegin(); t != v.tiers.rend(); ++t) {
+      std::vector<Stmt> fast = t->body;
+      fast.push_back(fence());
+      s = IfThenElseNode::make(t->cond, SeqNode::make(fast), s);
+    }
     v.branch = s;
     versions_[s.get()] = std::move(v);
     return s;
@@ -246,7 +288,7 @@ Stmt version_streaming_stores(const Stmt& s) {
 
 Stmt drop_streaming_hints(const Stmt& s) {
   if (!s.defined() || !has_streaming_store(s)) return s;
-  return RewriteHints(false, Divisors()).mutate(s);
+  return RewriteHints(Tier::None, Divisors()).mutate(s);
 }
 
 }  // namespace tessera::lower

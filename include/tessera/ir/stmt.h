@@ -66,7 +66,9 @@ struct ForNode : StmtNode {
 //   Lowering keeps the hint only where it proved the store is a full vector at a 16-byte
 //   aligned address (given run-time checks it inserted); code generators may then emit a
 //   non-temporal (weakly ordered) store and fence after the loop nest, or treat it as Normal.
-enum class StoreHint : uint8_t { Normal, Streaming };
+// - StreamingLines: a Streaming store that lowering proved covers whole 64-byte cache lines
+//   from a 64-byte aligned address; code generators may store a line per instruction.
+enum class StoreHint : uint8_t { Normal, Streaming, StreamingLines };
 const char* to_string(StoreHint h);
 
 struct StoreNode : StmtNode {

@@ -185,24 +185,25 @@ void Emitter::emit_store(const ir::StoreNode* op) {
 
   llvm::Instruction* inst;
   RampIndex ramp;
-  // Lowering keeps a Streaming hint only on stores it proved 16-byte aligned (see
-  // version_streaming_stores); a full dense vector of whole 16-byte pieces becomes
-  // non-temporal stores, anything else stays normal. The vector goes out as 16-byte
-  // pieces: instruction selection (FastISel in particular) turns a wider non-temporal
-  // store that is only 16-byte aligned into a plain one.
-  const bool streaming = op->hint == ir::StoreHint::Streaming && vt.lanes > 1 && elem.bytes() <= 16 &&
-                         (int64_t{vt.lanes} * elem.bytes()) % 16 == 0 && as_ramp(index, &ramp) &&
+  // Lowering keeps a streaming hint only on stores it proved aligned (see
+  // version_streaming_stores): a full dense vector of whole 16-byte pieces, or for
+  // StreamingLines of whole 64-byte lines, becomes non-temporal stores of that width;
+  // anything else stays normal. Instruction selection (FastISel in particular) turns a
+  // non-temporal store wider than its alignment into a plain one, hence the pieces.
+  const int piece_bytes = op->hint == ir::StoreHint::StreamingLines ? 64 : 16;
+  const bool streaming = op->hint != ir::StoreHint::Normal && vt.lanes > 1 && elem.bytes() <= 16 &&
+                         (int64_t{vt.lanes} * elem.bytes()) % piece_bytes == 0 && as_ramp(index, &ramp) &&
                          ramp.stride == 1;
   if (streaming) {
     llvm::Value* addr = b_.CreateInBoundsGEP(st, data, index_to_i64(emit(ramp.base), ramp.base.type()));
-    const int piece = 16 / elem.bytes();
+    const int piece = piece_bytes / elem.bytes();
     llvm::MDNode* nontemporal = llvm::MDNode::get(ctx_, llvm::ConstantAsMetadata::get(b_.getInt32(1)));
     for (int first = 0; first < vt.lanes; first += piece) {
-      llvm::SmallVector<int, 16> lanes;
+      llvm::SmallVector<int, 64> lanes;
       for (int l = 0; l < piece; ++l) lanes.push_back(first + l);
       llvm::Value* part = piece == vt.lanes ? value : b_.CreateShuffleVector(value, lanes);
       llvm::Value* at = first == 0 ? addr : b_.CreateInBoundsGEP(st, addr, b_.getInt64(first));
-      llvm::StoreInst* store = b_.CreateAlignedStore(part, at, llvm::Align(16));
+      llvm::StoreInst* store = b_.CreateAlignedStore(part, at, llvm::Align(piece_bytes));
       store->setMetadata(llvm::LLVMContext::MD_nontemporal, nontemporal);
       decorate(store, data_var);
     }
