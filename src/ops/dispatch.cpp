@@ -331,14 +331,50 @@ struct Call {
         if (cstrides[i][cd - 1] == 0) choice.inner_broadcast_mask |= 1 << i;
     TesseraKernelFn fn = kernel_fn(op, *sig, pack_dtypes(in_types, n_in), choice);
 
+    if (contiguous) {
+      const int64_t head = elements_before_line(cshape[0]);
+      if (head > 0) {  // the head alone, then the rest from the output's first cache line
+        int64_t rest = cshape[0] - head;
+        launch(fn, choice.ndim, &head, cstrides, 0);
+        launch(fn, choice.ndim, &rest, cstrides, head);
+        return;
+      }
+    }
+    launch(fn, choice.ndim, cshape, cstrides, 0);
+  }
+
+ private:
+  // Contiguous kernels stream large outputs with non-temporal stores, a cache line per store
+  // where the output's address allows (codegen_llvm.cpp emit_streaming_store). An output
+  // off a line boundary, as NumPy's 16-byte aligned arrays are, would go out in 16-byte
+  // pieces instead, and on the Zen 5 VM where() ran at 84-86% of the copy that way against
+  // 97-99% from a line boundary. The number of elements before the first output's first
+  // line boundary when the call is large enough to stream and the others would start on
+  // it; 0 otherwise.
+  int64_t elements_before_line(int64_t n) const {
+    constexpr int64_t kLineBytes = 64;
+    const DLTensor& out = *operands[n_in];
+    const int64_t bytes = (out.dtype.bits * out.dtype.lanes + 7) / 8;
+    if (bytes == 0 || n * bytes < tessera_streaming_store_bytes()) return 0;
+    const auto address = reinterpret_cast<uintptr_t>(out.data) + out.byte_offset;
+    const int64_t gap = static_cast<int64_t>((kLineBytes - address % kLineBytes) % kLineBytes);
+    return gap % bytes == 0 && gap / bytes < n ? gap / bytes : 0;
+  }
+
+  // Runs fn over `shape` (collapsed to `ndim` dimensions) from flat element `first` of
+  // every operand; only contiguous calls start past 0.
+  void launch(TesseraKernelFn fn, int ndim, const int64_t* cshape, int64_t (*cstrides)[kMaxRank],
+              int64_t first) const {
+    const int n_ops = n_in + n_out;
     DLTensor views[kMaxOperands];
     TesseraValue args[kMaxOperands];
     int32_t codes[kMaxOperands];
     for (int i = 0; i < n_ops; ++i) {
       views[i] = *operands[i];
-      views[i].ndim = choice.ndim;
-      views[i].shape = cshape;
+      views[i].ndim = ndim;
+      views[i].shape = const_cast<int64_t*>(cshape);
       views[i].strides = cstrides[i];
+      views[i].byte_offset += static_cast<uint64_t>(first * ((views[i].dtype.bits * views[i].dtype.lanes + 7) / 8));
       args[i].v_handle = &views[i];
       codes[i] = kTesseraArgTensor;
     }

@@ -14,6 +14,11 @@ from tessera import _testing as ts
 rng = np.random.default_rng(7)
 failures = []
 
+def line_aligned(n, dtype):  # n elements from a 64-byte boundary (NumPy's arrays start 16 in)
+    raw = np.empty(n * np.dtype(dtype).itemsize + 64, np.uint8)
+    first = -raw.ctypes.data % 64
+    return raw[first:first + n * np.dtype(dtype).itemsize].view(dtype)
+
 def check(name, got, want):
     if got.dtype != want.dtype or not np.array_equal(got, want, equal_nan=True):
         failures.append(name)
@@ -30,11 +35,23 @@ for n in (1, 17, 4096 * 3 + 5, 100003):
             op = "maximum"
             want = np.maximum(a, b)
         itemsize = np.dtype(dtype).itemsize
-        for shift in (0, 1, 16 // itemsize):  # aligned, one element off, 16 bytes off
-            store = np.zeros(n + 64, dtype=dtype)
+        # Every element offset from a cache line (the dispatcher runs the elements before
+        # the output's first line as a call of their own), with the inputs off by the same
+        # and by other offsets; the elements around out stay as they were.
+        for shift in range(64 // itemsize):
+            store = line_aligned(n + 128, dtype)
+            fill = np.array(7).astype(dtype)  # True for bool
+            store[:] = fill
             out = store[shift:shift + n]
             ts.call(op, a, b, out=out)
             check(f"{op} {dtype} n={n} shift={shift}", out, want)
+            if not np.all(store[:shift] == fill) or not np.all(store[shift + n:] == fill):
+                failures.append(f"{op} {dtype} n={n} shift={shift}: wrote outside out")
+            ins = line_aligned(2 * n + 128, dtype)
+            x, y = ins[shift:shift + n], ins[n + 64 + 2 * shift % 5:][:n]
+            x[:], y[:] = a, b
+            ts.call(op, x, y, out=x)  # in place, the inputs as far off the line as out
+            check(f"{op} {dtype} n={n} shift={shift} in place", x, want)
     x = rng.uniform(-3, 3, n).astype(np.float32)
     out = np.empty(n + 1, np.float16)[1:]
     ts.call("astype_float16", x, out=out)
