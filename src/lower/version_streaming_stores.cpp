@@ -15,8 +15,8 @@ namespace {
 
 using namespace ir;
 
-constexpr int64_t kPieceBytes = 16;  // what a Streaming store needs
-constexpr int64_t kLineBytes = 64;   // what a StreamingLines store needs
+constexpr int64_t kPieceBytes = kStreamingPieceBytes;
+constexpr int64_t kLineBytes = kStreamingLineBytes;
 
 // Elements per `bytes` (1 for wider elements).
 int64_t alignment_elems(const BufferNode& b, int64_t bytes) { return std::max<int64_t>(1, bytes / b.dtype.bytes()); }

@@ -13,6 +13,7 @@
 #include "ops/compiler_hooks.h"
 #include "ops/dispatch_new_outputs.h"
 #include "ops/kernel_cache.h"
+#include "tessera/ir/stmt.h"
 #include "tessera/ops/elementwise.h"
 #include "tessera/ops/library.h"
 #include "tessera/runtime/kernel_abi.h"
@@ -68,6 +69,8 @@ DataType dtype_of(const OpDef& op, const DLTensor* t, bool output, int index) {
   return DataType(static_cast<ir::TypeCode>(d.code), d.bits);
 }
 
+int64_t element_bytes(const DLTensor& t) { return (t.dtype.bits + 7) / 8; }
+
 void check_tensor(const OpDef& op, const DLTensor* t, bool output, int index) {
   if (!t) fail(OpError::Kind::Value, op, operand_name(output, index) + " is null");
   if (t->device.device_type != kDLCPU) fail(OpError::Kind::Value, op, operand_name(output, index) + " is not on the CPU");
@@ -79,7 +82,7 @@ void check_tensor(const OpDef& op, const DLTensor* t, bool output, int index) {
     if (t->shape[d] < 0) fail(OpError::Kind::Value, op, operand_name(output, index) + " has a negative dimension");
     empty |= t->shape[d] == 0;
   }
-  if (!fits_int64(t->shape, t->ndim, (t->dtype.bits + 7) / 8))
+  if (!fits_int64(t->shape, t->ndim, element_bytes(*t)))
     fail(OpError::Kind::Value, op, operand_name(output, index) + " has shape " + shape_str(t->shape, t->ndim) +
                                        ", whose size in bytes overflows int64");
   if (!t->data && !empty) fail(OpError::Kind::Value, op, operand_name(output, index) + " has no data");
@@ -117,7 +120,7 @@ void broadcast_strides(const DLTensor* t, const int64_t* shape, int nd, int64_t*
 std::pair<intptr_t, intptr_t> extent_of(const DLTensor* t, const int64_t* strides, const int64_t* shape, int nd) {
   intptr_t base = reinterpret_cast<intptr_t>(t->data) + static_cast<intptr_t>(t->byte_offset);
   intptr_t lo = base, hi = base;
-  int64_t bytes = (t->dtype.bits + 7) / 8;
+  int64_t bytes = element_bytes(*t);
   for (int d = 0; d < nd; ++d) {
     if (shape[d] == 0) return {1, 0};
     int64_t span = strides[d] * (shape[d] - 1) * bytes;
@@ -345,16 +348,16 @@ struct Call {
 
  private:
   // Contiguous kernels stream large outputs with non-temporal stores, a cache line per store
-  // where the output's address allows (codegen_llvm.cpp emit_streaming_store). An output
-  // off a line boundary, as NumPy's 16-byte aligned arrays are, would go out in 16-byte
-  // pieces instead, and on the Zen 5 VM where() ran at 84-86% of the copy that way against
-  // 97-99% from a line boundary. The number of elements before the first output's first
-  // line boundary when the call is large enough to stream and the others would start on
-  // it; 0 otherwise.
+  // when the output starts on a line (lower/version_streaming_stores.h). An output off a
+  // line boundary, as NumPy's 16-byte aligned arrays are, would go out in 16-byte pieces
+  // instead, and on the Zen 5 VM where() ran at 84-86% of the copy that way against 97-99%
+  // from a line boundary. The number of elements before the first output's first line
+  // boundary when the call is large enough to stream and the others would start on it; 0
+  // otherwise.
   int64_t elements_before_line(int64_t n) const {
-    constexpr int64_t kLineBytes = 64;
+    constexpr int64_t kLineBytes = ir::kStreamingLineBytes;
     const DLTensor& out = *operands[n_in];
-    const int64_t bytes = (out.dtype.bits * out.dtype.lanes + 7) / 8;
+    const int64_t bytes = element_bytes(out);
     if (bytes == 0 || n * bytes < tessera_streaming_store_bytes()) return 0;
     const auto address = reinterpret_cast<uintptr_t>(out.data) + out.byte_offset;
     const int64_t gap = static_cast<int64_t>((kLineBytes - address % kLineBytes) % kLineBytes);
@@ -374,7 +377,7 @@ struct Call {
       views[i].ndim = ndim;
       views[i].shape = const_cast<int64_t*>(cshape);
       views[i].strides = cstrides[i];
-      views[i].byte_offset += static_cast<uint64_t>(first * ((views[i].dtype.bits * views[i].dtype.lanes + 7) / 8));
+      views[i].byte_offset += static_cast<uint64_t>(first * element_bytes(views[i]));
       args[i].v_handle = &views[i];
       codes[i] = kTesseraArgTensor;
     }
@@ -403,7 +406,7 @@ static void execute(Call& c, DLTensor* const* outputs) {
     if (!c.needs_temporary(j)) continue;
     Temporary& t = temps[j];
     const DLTensor* out = outputs[j];
-    t.bytes.reset(new char[static_cast<size_t>(total) * ((out->dtype.bits + 7) / 8)]);
+    t.bytes.reset(new char[static_cast<size_t>(total) * element_bytes(*out)]);
     t.tensor = DLTensor{t.bytes.get(), out->device, c.nd, out->dtype, c.shape, nullptr, 0};
     c.operands[c.n_in + j] = &t.tensor;
     broadcast_strides(&t.tensor, c.shape, c.nd, c.strides[c.n_in + j]);

@@ -86,8 +86,9 @@ void schedule_blocked_rows(schedule::Schedule& s, const std::vector<BlockedSum>&
 // rho = (mean - c)^2 / var (bound in reduction_blocked.cpp), which the pass measures:
 // rho = (S^2 / n) / M2. Where it exceeds kMaxShiftRatio, a second pass adds S and Q
 // about c2 = float32(c + S / n), the mean to a float32 rounding, as the two-pass algorithm
-// would; elsewhere that pass's loops run zero times. Rows of independent data take the second pass about 5% of the time (|z| > 2 for
-// the mean of 8 elements); sorted rows always do. Measured 2026-11-24 on a Zen 4 VM, in
+// would; elsewhere that pass's loops run zero times. Rows of independent data take the
+// second pass about 5% of the time (|z| > 2 for the mean of 8 elements); sorted rows always
+// do. Measured 2026-11-24 on a Zen 4 VM, in
 // float32 blocks: in cache (1024 x 1024, one thread) 0.10 ns per element against 0.095 for
 // sum (the two-pass algorithm: 0.18); 4096 x 4096 on two threads 26 GB/s against sum's 28
 // (two-pass: 22). On a Zen 5 VM (2026-11-24, bench/results/2026-11-24-vm-s9-notes.md) the

@@ -69,6 +69,8 @@ struct ForNode : StmtNode {
 // - StreamingLines: a Streaming store that lowering proved covers whole 64-byte cache lines
 //   from a 64-byte aligned address; code generators may store a line per instruction.
 enum class StoreHint : uint8_t { Normal, Streaming, StreamingLines };
+constexpr int64_t kStreamingPieceBytes = 16;  // what a Streaming store is aligned to
+constexpr int64_t kStreamingLineBytes = 64;   // what a StreamingLines store is aligned to
 const char* to_string(StoreHint h);
 
 struct StoreNode : StmtNode {

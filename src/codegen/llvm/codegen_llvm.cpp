@@ -190,7 +190,8 @@ void Emitter::emit_store(const ir::StoreNode* op) {
   // StreamingLines of whole 64-byte lines, becomes non-temporal stores of that width;
   // anything else stays normal. Instruction selection (FastISel in particular) turns a
   // non-temporal store wider than its alignment into a plain one, hence the pieces.
-  const int piece_bytes = op->hint == ir::StoreHint::StreamingLines ? 64 : 16;
+  const int piece_bytes = static_cast<int>(op->hint == ir::StoreHint::StreamingLines ? ir::kStreamingLineBytes
+                                                                                    : ir::kStreamingPieceBytes);
   const bool streaming = op->hint != ir::StoreHint::Normal && vt.lanes > 1 && elem.bytes() <= 16 &&
                          (int64_t{vt.lanes} * elem.bytes()) % piece_bytes == 0 && as_ramp(index, &ramp) &&
                          ramp.stride == 1;
