@@ -17,9 +17,13 @@
 // 2-vCPU VM, in a third of the 4 ms loops that followed 5 ms of idling no worker joined
 // (with the affinity, a worker joined every one, after 30-80 us).
 //
-// Dispatch is a store to each worker's epoch counter. Waiters spin for a few tens of
-// microseconds and then sleep on a condition variable, so back-to-back kernels see
-// microsecond latency and an idle pool costs nothing.
+// Dispatch is a store to each worker's epoch counter. A waiter spins, then sleeps on a
+// condition variable, so loops close together see microsecond latency and an idle pool
+// costs nothing. The spin lasts 2 ms by default (TESSERA_SPIN_US): on the 2-vCPU VM of
+// bench/results a sleeping worker joined a loop 30-80 us after it was woken, which is most
+// of a loop over 1M float32, and a Python program's calls are seldom 2 ms apart. After the
+// first 50 us the spinner yields its CPU between checks, so another thread that wants its
+// CPU gets it (the policy of OpenMP runtimes, whose waits spin for milliseconds by default).
 //
 // Reentrancy: a parallel_for from a pool worker, or from a thread that is running its
 // own part of a parallel_for, runs serially in the caller (no oversubscription, no
@@ -47,7 +51,8 @@
 
 namespace {
 
-constexpr auto kSpinTime = std::chrono::microseconds(50);
+constexpr auto kPauseSpinTime = std::chrono::microseconds(50);  // then spin with sched_yield
+constexpr long kDefaultSpinMicroseconds = 2000;
 constexpr int kMaxThreads = 4096;
 constexpr uint64_t kStopEpoch = ~uint64_t{0};
 
@@ -62,6 +67,19 @@ inline void cpu_relax() {
 #endif
 }
 
+// How long a waiter spins before it sleeps: TESSERA_SPIN_US, or 2 ms.
+std::chrono::microseconds spin_time() {
+  static const std::chrono::microseconds time = [] {
+    if (const char* env = std::getenv("TESSERA_SPIN_US")) {
+      char* end = nullptr;
+      long us = std::strtol(env, &end, 10);
+      if (end != env && *end == '\0' && us >= 0) return std::chrono::microseconds(std::min(us, 1000000L));
+    }
+    return std::chrono::microseconds(kDefaultSpinMicroseconds);
+  }();
+  return time;
+}
+
 // A wake-up channel with one waiter. The notifier first makes the waiter's condition true
 // with a seq_cst store, then calls notify(); the waiter publishes `sleeping` under the
 // mutex before re-checking the condition, so a wake-up is never lost.
@@ -69,10 +87,17 @@ class Signal {
  public:
   template <class Ready>
   void wait(Ready ready) {
-    auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+    const auto start = std::chrono::steady_clock::now();
+    const auto yield_from = start + std::min(kPauseSpinTime, spin_time());
+    const auto deadline = start + spin_time();
+    bool yielding = false;
     for (unsigned i = 1; !ready(); ++i) {
       cpu_relax();
-      if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) {
+      if (yielding) std::this_thread::yield();
+      if (i % 64 != 0) continue;
+      const auto now = std::chrono::steady_clock::now();
+      yielding = now > yield_from;
+      if (now > deadline) {
         std::unique_lock<std::mutex> lock(mutex_);
         sleeping_.store(true);
         cv_.wait(lock, ready);

@@ -67,6 +67,18 @@ TEST(ParallelFor, CoversEveryIndexOnce) {
   }
 }
 
+// Loops further apart than the workers spin (2 ms by default, TESSERA_SPIN_US): every loop
+// after the first wakes sleeping workers, the path a spinning pool does not take.
+TEST(ParallelFor, LoopsAfterTheWorkersSleptCoverEveryIndexOnce) {
+  PoolSize size(3);
+  for (int round = 0; round < 6; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(round % 2 == 0 ? 5 : 1));
+    Coverage c(100003);
+    ASSERT_EQ(tessera_parallel_for(Coverage::body, &c, 100003), 0);
+    EXPECT_TRUE(c.each_once()) << "round " << round;
+  }
+}
+
 TEST(ParallelFor, NonPositiveExtentRunsNothing) {
   auto never = [](int64_t, int64_t, void*) -> int32_t { return 99; };
   EXPECT_EQ(tessera_parallel_for(never, nullptr, 0), 0);
