@@ -9,6 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "tessera/runtime/kernel_abi.h"
+#include "tessera/runtime/threads.h"
+
 namespace tessera::bench {
 
 inline double now_s() {
@@ -28,15 +31,24 @@ inline double median_time(const std::function<void()>& f, int reps = 15, int war
   return t[t.size() / 2];
 }
 
-// Runs body(begin, end) on `threads` threads over [0, n); the calling thread takes the
-// first slice, so one thread is started fewer.
+// Runs body(begin, end) over [0, n) in `threads` slices. With as many threads as tessera's
+// pool has, the slices run on the pool (tessera_parallel_for), as tessera's kernels do: the
+// same threads, woken the same way, so that a ceiling is neither slowed by threads competing
+// with the pool's idle workers for a CPU nor charged for starting threads of its own.
+// Otherwise on threads started for the call, the calling thread taking the first slice.
 inline void split_threads(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    int64_t b = n * t / threads, e = n * (t + 1) / threads;
-    pool.emplace_back([=, &body] { body(b, e); });
+  const auto slice = [&](int64_t t) { body(n * t / threads, n * (t + 1) / threads); };
+  if (threads == runtime::num_threads()) {
+    const auto run = [](int64_t begin, int64_t end, void* closure) -> int32_t {
+      for (int64_t t = begin; t < end; ++t) (*static_cast<decltype(slice)*>(closure))(t);
+      return 0;
+    };
+    tessera_parallel_for(run, const_cast<void*>(static_cast<const void*>(&slice)), threads);
+    return;
   }
-  body(0, n / threads);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back([=, &slice] { slice(t); });
+  slice(0);
   for (auto& th : pool) th.join();
 }
 

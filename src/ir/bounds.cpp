@@ -252,13 +252,17 @@ class Relaxer {
     return unknown(t);
   }
 
-  // p * [lo, hi] for p that does not vary: needs p's sign.
+  // p * [lo, hi] for p that does not vary.
   Interval scale(const Interval& x, const Expr& p, DataType t) {
     auto c = const_value(p);
     bool nonneg = c ? *c >= 0 : prove(BinaryNode::make(BinaryOp::GE, p, make_zero(p.type())));
     bool nonpos = c ? *c <= 0 : prove(BinaryNode::make(BinaryOp::LE, p, make_zero(p.type())));
     if (nonneg) return checked(t, {bin(BinaryOp::Mul, x.min, p), bin(BinaryOp::Mul, x.max, p)});
     if (nonpos) return checked(t, {bin(BinaryOp::Mul, x.max, p), bin(BinaryOp::Mul, x.min, p)});
+    // Sign unknown: p * x is linear in x, so its extremes are at the ends of x's range.
+    Expr at_min = bin(BinaryOp::Mul, x.min, p), at_max = bin(BinaryOp::Mul, x.max, p);
+    if (at_min.defined() && at_max.defined())
+      return checked(t, {min_of_lower(at_min, at_max), max_of_upper(at_min, at_max)});
     return unknown(t);
   }
 

@@ -80,10 +80,11 @@ enum class VecMode : int64_t {
   Outer = 2,  // reduction loops outside, vectors across the last kept axis
   // Outer, for many reduced rows: parallel blocks of rows each sum whole rows into
   // partial results, which are then added up (the rows stream through memory in order).
-  // Each step adds a group of rows into a vector of partials while it is in registers.
+  // Each step adds a group of rows, one from each band of the block, into a vector of
+  // partials while it is in registers.
   OuterRows = 3,
   // OuterRows one row at a time, for short rows: the partials stay in L1 beside the row,
-  // and the input is read as one stream instead of a group of streams a row apart.
+  // and the input is read as one stream instead of a group of streams a band apart.
   OuterRowByRow = 4,
 };
 // Schedules reduction stages (each with the kept axes of `out`, or {1} when kept_rank is 0,

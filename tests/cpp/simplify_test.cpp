@@ -349,7 +349,16 @@ TEST(Bounds, DivModSelectLetAndUnknowns) {
   check(min(i, 5), -20, 5);
   check(LetNode::make(k, i * 2, k + 1), -39, 75);
   EXPECT_FALSE(bounds_of(n, {}).is_bounded() && !bounds_of(n, {}).is_single_point());
-  Interval unknown = bounds_of(i * n, scope);
+  // n of unknown sign: i * n is linear in i, so its ends are those of i's ends, in terms of n.
+  Interval either_sign = bounds_of(i * n, scope);
+  ASSERT_TRUE(either_sign.is_bounded());
+  for (int64_t value : {-3, 0, 5}) {
+    int64_t lo = std::min(-20 * value, 37 * value), hi = std::max(-20 * value, 37 * value);
+    VarMap at{{n.get(), c64(value)}};
+    EXPECT_TRUE(equal(simplify(substitute(either_sign.min, at)), c64(lo))) << value << ": " << either_sign.min;
+    EXPECT_TRUE(equal(simplify(substitute(either_sign.max, at)), c64(hi))) << value << ": " << either_sign.max;
+  }
+  Interval unknown = bounds_of(i * n, {{i.get(), Interval(c64(0), Expr())}});  // and i unbounded above
   EXPECT_FALSE(unknown.min.defined());
   EXPECT_FALSE(unknown.max.defined());
   Interval pos = bounds_of(i * n, {{i.get(), range_of(0, 4)}, {n.get(), Interval(c64(1), Expr())}});
