@@ -37,13 +37,13 @@ inline double median_time(const std::function<void()>& f, int reps = 15, int war
 // with the pool's idle workers for a CPU nor charged for starting threads of its own.
 // Otherwise on threads started for the call, the calling thread taking the first slice.
 inline void split_threads(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& body) {
-  const auto slice = [&](int64_t t) { body(n * t / threads, n * (t + 1) / threads); };
+  auto slice = [&](int64_t t) { body(n * t / threads, n * (t + 1) / threads); };
   if (threads == runtime::num_threads()) {
     const auto run = [](int64_t begin, int64_t end, void* closure) -> int32_t {
       for (int64_t t = begin; t < end; ++t) (*static_cast<decltype(slice)*>(closure))(t);
       return 0;
     };
-    tessera_parallel_for(run, const_cast<void*>(static_cast<const void*>(&slice)), threads);
+    tessera_parallel_for(run, &slice, threads);
     return;
   }
   std::vector<std::thread> pool;

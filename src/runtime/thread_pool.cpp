@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -51,7 +52,7 @@
 
 namespace {
 
-constexpr auto kPauseSpinTime = std::chrono::microseconds(50);  // then spin with sched_yield
+constexpr auto kPauseSpinTime = std::chrono::microseconds(50);  // then yield between checks
 constexpr long kDefaultSpinMicroseconds = 2000;
 constexpr int kMaxThreads = 4096;
 constexpr uint64_t kStopEpoch = ~uint64_t{0};
@@ -67,16 +68,20 @@ inline void cpu_relax() {
 #endif
 }
 
-// How long a waiter spins before it sleeps: TESSERA_SPIN_US, or 2 ms.
+// The value of an environment variable that is a whole decimal number of at least `min`.
+std::optional<long> env_number(const char* name, long min) {
+  const char* env = std::getenv(name);
+  if (env == nullptr) return std::nullopt;
+  char* end = nullptr;
+  long n = std::strtol(env, &end, 10);
+  if (end == env || *end != '\0' || n < min) return std::nullopt;
+  return n;
+}
+
+// How long a waiter spins before it sleeps: TESSERA_SPIN_US (at most 1 s), or 2 ms.
 std::chrono::microseconds spin_time() {
-  static const std::chrono::microseconds time = [] {
-    if (const char* env = std::getenv("TESSERA_SPIN_US")) {
-      char* end = nullptr;
-      long us = std::strtol(env, &end, 10);
-      if (end != env && *end == '\0' && us >= 0) return std::chrono::microseconds(std::min(us, 1000000L));
-    }
-    return std::chrono::microseconds(kDefaultSpinMicroseconds);
-  }();
+  static const std::chrono::microseconds time(
+      std::min(env_number("TESSERA_SPIN_US", 0).value_or(kDefaultSpinMicroseconds), 1000000L));
   return time;
 }
 
@@ -126,11 +131,7 @@ struct InsideParallel {
 };
 
 int default_num_threads() {
-  if (const char* env = std::getenv("TESSERA_NUM_THREADS")) {
-    char* end = nullptr;
-    long n = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && n >= 1) return static_cast<int>(std::min<long>(n, kMaxThreads));
-  }
+  if (auto n = env_number("TESSERA_NUM_THREADS", 1)) return static_cast<int>(std::min<long>(*n, kMaxThreads));
   unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(std::min<unsigned>(hw, kMaxThreads));
 }
